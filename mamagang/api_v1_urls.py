@@ -1,0 +1,9 @@
+"""Version 1 of the REST API. Each app adds its own `api_urls` module here."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("mamagang.core.api_urls")),
+    path("", include("mamagang.accounts.api_urls")),
+    path("", include("mamagang.regions.api_urls")),
+]

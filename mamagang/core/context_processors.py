@@ -1,0 +1,26 @@
+"""Navigation by role: built from permissions, never from group names."""
+
+from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext_lazy as _
+
+from .selectors import notification_unread_count
+
+# (permission, URL name, label): one entry per role area. Later apps add theirs.
+NAV_SECTIONS = [
+    ("accounts.use_staff_workspace", "accounts:staff-workspace", _("工作台")),
+]
+
+
+def navigation(request):
+    """Add `nav_roles` (role areas the user may open) and a lazy unread count."""
+    user = getattr(request, "user", None)
+    items = []
+    unread = 0
+    if user is not None and user.is_authenticated:
+        for perm, url_name, label in NAV_SECTIONS:
+            if user.has_perm(perm):
+                items.append({"label": label, "url": reverse(url_name)})
+        # Lazy: the query runs only if a template shows the count.
+        unread = SimpleLazyObject(lambda: notification_unread_count(user=user))
+    return {"nav_roles": items, "nav_unread_count": unread}

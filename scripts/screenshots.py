@@ -1,0 +1,53 @@
+"""
+Regenerate the README screenshots at phone width (360 px) in Debian's Chromium.
+
+Usage: start the portal with demo data (`make run`), then
+    .venv/bin/pip install playwright   # once; the browser is /usr/bin/chromium
+    .venv/bin/python scripts/screenshots.py [http://127.0.0.1:8000]
+"""
+
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+BASE = sys.argv[1].rstrip("/") if len(sys.argv) > 1 else "http://127.0.0.1:8000"
+OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+PHONE = {"width": 360, "height": 780}
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=LAUNCH_ARGS)
+        for locale, name in (("zh-CN", "home-zh"), ("en", "home-en")):
+            page = browser.new_page(viewport=PHONE, locale=locale)
+            page.goto(f"{BASE}/")
+            page.screenshot(path=OUT / f"{name}.png", full_page=True)
+            page.close()
+
+        page = browser.new_page(viewport=PHONE, locale="zh-CN")
+        page.goto(f"{BASE}/accounts/login/")
+        page.screenshot(path=OUT / "login.png", full_page=True)
+        page.fill("input[name=username]", "13800000003")
+        page.fill("input[name=password]", "mamagang-demo")
+        page.click("main form button[type=submit]")
+        page.goto(f"{BASE}/staff/")
+        page.screenshot(path=OUT / "staff-workspace.png", full_page=True)
+        page.click("summary")
+        page.screenshot(path=OUT / "menu-open.png")
+        browser.close()
+    print(f"Screenshots written to {OUT}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+import os
+
+import pytest
+from django.contrib.auth.models import Group
+from rest_framework.test import APIClient
+
+from mamagang.accounts.roles import Role
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def services_required() -> bool:
+    """With MAMAGANG_REQUIRE_SERVICES=1 (CI), a missing service fails instead of skipping."""
+    return os.environ.get("MAMAGANG_REQUIRE_SERVICES", "").lower() in {"1", "true", "yes"}
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Give every test an empty cache (login failure counts live there)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def make_user(db):
+    from tests.accounts.factories import UserFactory
+
+    def _make(role: str | None = None, **kwargs):
+        user = UserFactory(**kwargs)
+        if role:
+            user.groups.add(Group.objects.get(name=role))
+        return user
+
+    return _make
+
+
+@pytest.fixture
+def applicant(make_user):
+    return make_user(Role.APPLICANT)
+
+
+@pytest.fixture
+def employer_member(make_user):
+    return make_user(Role.EMPLOYER_MEMBER)
+
+
+@pytest.fixture
+def staff_user(make_user):
+    return make_user(Role.BUREAU_STAFF)
+
+
+@pytest.fixture
+def bureau_admin(make_user):
+    return make_user(Role.BUREAU_ADMIN)
+
+
+SHIPPED_REGIONS = "mamagang/regions/data/regions-2023.csv.gz"
+
+
+def load_shipped_regions(*prefixes: str) -> dict[str, "object"]:
+    """
+    Create the shipped regions whose code starts with any of `prefixes`,
+    plus their ancestors, and return them by code. Codes come from the data
+    file, never typed from memory.
+    """
+    import csv
+    import gzip
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from mamagang.regions.models import Region
+
+    with gzip.open(Path(settings.BASE_DIR) / SHIPPED_REGIONS, "rt", encoding="utf-8") as fh:
+        rows = {row["code"]: row for row in csv.DictReader(fh)}
+    wanted = {code for code in rows if code.startswith(prefixes)}
+    for code in list(wanted):
+        parent = rows[code]["parent_code"]
+        while parent:
+            wanted.add(parent)
+            parent = rows[parent]["parent_code"]
+    created: dict[str, Region] = {}
+    rank = {"province": 0, "city": 1, "district": 2, "street": 3}
+    for code in sorted(wanted, key=lambda c: (rank[rows[c]["level"]], c)):
+        row = rows[code]
+        created[code] = Region.objects.create(
+            code=code,
+            name=row["name"],
+            level=row["level"],
+            parent=created.get(row["parent_code"]),
+            valid_from="2023-01-01",
+            source_version="test",
+        )
+    return created
+
+
+@pytest.fixture
+def shenzhen_guangzhou(db):
+    """All of Shenzhen (4403) and Guangzhou's Tianhe district (440106), with ancestors."""
+    return load_shipped_regions("4403", "440106")
