@@ -17,20 +17,10 @@ from tests.conftest import services_required
 
 pytestmark = pytest.mark.worker
 
-# Own Redis database numbers, so a developer's worker on /0 or /1 cannot steal test tasks.
-BROKER_DB, BACKEND_DB = 2, 3
-
-
-def _redis_url(db: int) -> str | None:
-    base = settings.TEST_REDIS_URL
-    if not base:
-        return None
-    return base.rsplit("/", 1)[0] + f"/{db}" if base.count("/") >= 3 else f"{base}/{db}"
-
 
 @pytest.fixture
 def redis_broker():
-    broker = _redis_url(BROKER_DB)
+    broker = settings.CELERY_BROKER_URL if settings.TEST_REDIS_URL else None
     reason = "REDIS_URL is not set"
     if broker:
         try:
@@ -50,17 +40,12 @@ def celery_worker_on_redis(redis_broker):
     import celery.contrib.testing.tasks  # noqa: F401  (registers the ping task)
     from celery.contrib.testing.worker import start_worker
 
-    previous = {
-        key: celery_app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")
-    }
-    celery_app.conf.update(
-        broker_url=redis_broker, result_backend=_redis_url(BACKEND_DB), task_always_eager=False
-    )
+    celery_app.conf.task_always_eager = False
     try:
         with start_worker(celery_app, pool="solo", perform_ping_check=True, shutdown_timeout=30):
             yield
     finally:
-        celery_app.conf.update(previous)
+        celery_app.conf.task_always_eager = True
 
 
 @pytest.mark.django_db(transaction=True)

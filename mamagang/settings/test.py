@@ -21,10 +21,26 @@ STORAGES = {
 # Each test gets a clean local cache; the real-worker test uses Redis itself.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_TASK_ALWAYS_EAGER = True
-CELERY_BROKER_URL = "memory://"
-CELERY_RESULT_BACKEND = "cache+memory://"
-# Kept so the real-worker test can find Redis; it uses its own database numbers.
+
+
+def _redis_db(url: str, db: int) -> str:
+    """Return `url` pointing at Redis database number `db`."""
+    head, _, tail = url.partition("//")
+    host = tail.split("/", 1)[0]
+    return f"{head}//{host}/{db}"
+
+
+# With Redis available, the broker is fixed from the start (the real-worker
+# test only turns eager mode off): Celery caches its broker connection pool,
+# so switching URLs mid-run leaves producers on the old transport. Test
+# tasks use their own database numbers so a developer's worker cannot steal them.
 TEST_REDIS_URL = REDIS_URL
+if REDIS_URL:
+    CELERY_BROKER_URL = _redis_db(REDIS_URL, 2)
+    CELERY_RESULT_BACKEND = _redis_db(REDIS_URL, 3)
+else:
+    CELERY_BROKER_URL = "memory://"
+    CELERY_RESULT_BACKEND = "cache+memory://"
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}
 # Serve static files from the app and project folders without collectstatic.
 WHITENOISE_USE_FINDERS = True
