@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("mamagang.core.api_urls")),
     path("", include("mamagang.accounts.api_urls")),
     path("", include("mamagang.regions.api_urls")),
+    path("", include("employers.api_urls")),
 ]

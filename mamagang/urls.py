@@ -9,6 +9,7 @@ urlpatterns = [
     path("health/", core_views.health, name="health"),
     path("", include("mamagang.accounts.urls")),
     path("", include("mamagang.core.urls")),
+    path("", include("employers.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/", include("mamagang.api_urls")),

@@ -15,15 +15,28 @@ class Role(models.TextChoices):
     BUREAU_ADMIN = "bureau_admin", _("人社部门管理员")
 
 
+_REGISTRY_STAFF = [
+    "employers.decide_registryentry",
+    "employers.publish_registryedition",
+    "employers.assign_specialist_employer",
+    "employers.import_employer",
+    "employers.view_employer",
+    "employers.view_registryentry",
+]
+
+# What each role holds once all migrations ran (each app's data migration
+# grants its own part; tests check the groups against this table).
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.APPLICANT: ["accounts.use_applicant_area"],
     Role.EMPLOYER_MEMBER: ["accounts.use_employer_workspace"],
-    Role.BUREAU_STAFF: ["accounts.use_staff_workspace", "core.view_auditevent"],
+    Role.BUREAU_STAFF: ["accounts.use_staff_workspace", "core.view_auditevent", *_REGISTRY_STAFF],
     Role.BUREAU_ADMIN: [
         "accounts.use_staff_workspace",
         "accounts.manage_staff_scopes",
         "accounts.view_staffregionscope",
         "core.view_auditevent",
+        *_REGISTRY_STAFF,
+        "employers.change_registryschedule",
     ],
 }
 

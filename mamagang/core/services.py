@@ -60,3 +60,26 @@ def notifications_purge_read(*, now: datetime) -> int:
     """Delete notifications read more than 180 days before `now`; return how many."""
     deleted, _ = Notification.objects.filter(read_at__lt=now - READ_NOTIFICATION_RETENTION).delete()
     return deleted
+
+
+@transaction.atomic
+def notifications_send_many(
+    *,
+    user_ids: list[int],
+    kind: str,
+    title: str,
+    body: str = "",
+    link: str = "",
+    email: bool = False,
+) -> int:
+    """Send the same notification to every active user in `user_ids`; return how many."""
+    from mamagang.accounts.models import User
+
+    recipients = User.objects.filter(pk__in=user_ids, is_active=True)
+    count = 0
+    for recipient in recipients:
+        notification_send(
+            recipient=recipient, kind=kind, title=title, body=body, link=link, email=email
+        )
+        count += 1
+    return count

@@ -23,3 +23,21 @@ def notifications_purge_read() -> int:
     from .services import notifications_purge_read as purge
 
     return purge(now=timezone.now())
+
+
+@shared_task(acks_late=True)
+def notification_fanout(
+    *,
+    user_ids: list[int],
+    kind: str,
+    title: str,
+    body: str = "",
+    link: str = "",
+    email: bool = False,
+) -> int:
+    """Notify several users of one event (called after the event's commit)."""
+    from .services import notifications_send_many
+
+    return notifications_send_many(
+        user_ids=user_ids, kind=kind, title=title, body=body, link=link, email=email
+    )
