@@ -6,9 +6,12 @@ from django.utils.translation import gettext_lazy as _
 
 from .selectors import notification_unread_count
 
-# (permission, URL name, label): one entry per role area. Later apps add theirs.
+# (permission or None for everyone, URL name, label), in menu order. Apps add theirs.
 NAV_SECTIONS = [
+    (None, "employers:registry-index", _("用人单位名录")),
+    ("accounts.use_employer_workspace", "employers:workspace", _("单位工作台")),
     ("accounts.use_staff_workspace", "accounts:staff-workspace", _("工作台")),
+    ("employers.decide_registryentry", "employers:staff-registry-queue", _("名录审核")),
 ]
 
 
@@ -17,10 +20,11 @@ def navigation(request):
     user = getattr(request, "user", None)
     items = []
     unread = 0
-    if user is not None and user.is_authenticated:
-        for perm, url_name, label in NAV_SECTIONS:
-            if user.has_perm(perm):
-                items.append({"label": label, "url": reverse(url_name)})
+    authenticated = user is not None and user.is_authenticated
+    for perm, url_name, label in NAV_SECTIONS:
+        if perm is None or (authenticated and user.has_perm(perm)):
+            items.append({"label": label, "url": reverse(url_name)})
+    if authenticated:
         # Lazy: the query runs only if a template shows the count.
         unread = SimpleLazyObject(lambda: notification_unread_count(user=user))
     return {"nav_roles": items, "nav_unread_count": unread}
