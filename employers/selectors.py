@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, F, Prefetch, QuerySet
 
 from mamagang.accounts.selectors import region_prefixes_for_user
 
@@ -74,7 +74,7 @@ def registry_entry_list_for_staff(*, user: User) -> QuerySet[RegistryEntry]:
     return (
         RegistryEntry.objects.in_regions(region_prefixes_for_user(user=user))
         .select_related("employer", "district", "district__parent", "submitted_by", "decided_by")
-        .order_by("-submitted_at", "-pk")
+        .order_by(F("submitted_at").desc(nulls_last=True), "-pk")
     )
 
 

@@ -1,8 +1,9 @@
 """
-Realistic demo data for `make run`: regions and one user of each role.
+Realistic demo data for `make run`: one user of each role (and a few more).
 
-Idempotent: running it again changes nothing. Later apps extend DEMO_STEPS
-with their employers, posts, mothers and claims.
+Idempotent: running it again changes nothing. Each app adds its own step to
+settings.MAMAGANG_DEMO_STEPS (employers, posts, mothers, claims), so this
+package never imports the domain apps.
 """
 
 from __future__ import annotations
@@ -52,6 +53,21 @@ DEMO_USERS = [
         scope_codes=("440300",),
     ),
     DemoUser(
+        "13800000005",
+        "刘芳",
+        Role.EMPLOYER_MEMBER,
+        "多家示范单位的经办人",
+        "liu@example.cn",
+    ),
+    DemoUser(
+        "13800000006",
+        "黄海燕",
+        Role.BUREAU_STAFF,
+        "广州市天河区人社局工作人员",
+        "tianhe@example.cn",
+        scope_codes=("440106",),
+    ),
+    DemoUser(
         "13800000009",
         "系统管理员",
         None,
@@ -62,9 +78,15 @@ DEMO_USERS = [
 ]
 
 
+def demo_users_load() -> str:
+    """Create the demo users (if missing) and say how many were new."""
+    results = _demo_users_create()
+    created = sum(1 for _, was_created in results if was_created)
+    return f"Demo users: {created} created, {len(results) - created} already there."
+
+
 @transaction.atomic
-def demo_users_load() -> list[tuple[DemoUser, bool]]:
-    """Create the demo users (if missing) and return (spec, created) pairs."""
+def _demo_users_create() -> list[tuple[DemoUser, bool]]:
     results = []
     for spec in DEMO_USERS:
         user = User.objects.filter(phone=spec.phone).first()

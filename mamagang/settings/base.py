@@ -149,7 +149,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "mamagang.core.tasks.notifications_purge_read",
         "schedule": crontab(minute=15, hour=3),  # 03:15 daily, https://crontab.guru/#15_3_*_*_*
     },
+    "employers-publish-registry-editions": {
+        "task": "employers.tasks.registry_editions_publish_due",
+        # hourly; each region publishes at its own day/hour (default the 1st, 09:00),
+        # https://crontab.guru/#0_*_*_*_*
+        "schedule": crontab(minute=0),
+    },
 }
+
+# Demo data loaders run in this order by `manage.py demo_load` (make run).
+MAMAGANG_DEMO_STEPS = [
+    "mamagang.core.demo.demo_users_load",
+    "employers.demo.demo_employers_load",
+]
 
 EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("DJANGO_EMAIL_HOST", "localhost")

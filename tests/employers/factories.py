@@ -50,6 +50,7 @@ class RegistryEntryFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = RegistryEntry
+        skip_postgeneration_save = True
 
     employer = factory.SubFactory(EmployerFactory)
     district = factory.LazyAttribute(lambda o: o.employer.district)

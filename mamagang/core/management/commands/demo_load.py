@@ -1,23 +1,22 @@
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.utils.module_loading import import_string
 
-from mamagang.core.demo import DEMO_PASSWORD, demo_users_load
+from mamagang.core.demo import DEMO_PASSWORD, DEMO_USERS
 
 
 class Command(BaseCommand):
-    help = "Load realistic demo data (regions, one user per role). Safe to run again."
+    help = "Load realistic demo data (regions, users, then each app's step). Safe to run again."
 
     def handle(self, *args, **options):
         call_command("regions_load", verbosity=options["verbosity"])
-        results = demo_users_load()
-        created = sum(1 for _, was_created in results if was_created)
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Demo users: {created} created, {len(results) - created} already there."
-            )
-        )
+        for dotted in settings.MAMAGANG_DEMO_STEPS:
+            message = import_string(dotted)()
+            if message:
+                self.stdout.write(self.style.SUCCESS(str(message)))
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
-        for spec, _ in results:
+        for spec in DEMO_USERS:
             self.stdout.write(f"  {spec.phone}  {spec.display_name:<6}  {spec.description}")
         self.stdout.write("")

@@ -1,0 +1,1 @@
+"""Forms of the employers app, one module per area."""
