@@ -112,3 +112,22 @@ class RegistryEditionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(RegistryEvent)
+class RegistryEventAdmin(admin.ModelAdmin):
+    """The registry's readable history; append-only, written by services."""
+
+    list_display = ["entry", "from_status", "to_status", "actor", "occurred_at"]
+    list_filter = ["to_status"]
+    search_fields = ["entry__employer__name", "entry__employer__uscc"]
+    list_select_related = ["entry__employer", "actor"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

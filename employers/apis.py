@@ -25,6 +25,7 @@ from rest_framework.views import APIView
 
 from mamagang.core.identifiers import normalize_uscc
 from mamagang.regions.models import Region
+from mamagang.regions.selectors import county_level_q
 
 from .models import Employer, RegistryEdition, RegistryEntry
 from .permissions import CanDecideRegistryEntry, CanManageEmployer, can_decide_registry_entry
@@ -236,7 +237,10 @@ class RegionCodeField(serializers.CharField):
         code = super().run_validation(data)
         if code is None:
             return None
-        region = Region.objects.current().filter(level=self.level, code=code).first()
+        regions = Region.objects.current().filter(code=code)
+        # A city without districts (东莞, 中山) stands in for a district.
+        level_q = county_level_q() if self.level == Region.Level.DISTRICT else Q(level=self.level)
+        region = regions.filter(level_q).first()
         if region is None:
             raise serializers.ValidationError(
                 _("没有这个区划代码：%(code)s") % {"code": code}, code="invalid_region"

@@ -14,6 +14,16 @@ from mamagang.core.models import BaseModel
 
 from .querysets import EmployerQuerySet, RegistryEntryQuerySet
 
+# Public code of each family-friendly facility -> the Employer flag holding it.
+# The codes appear in published editions and the API; labels are rendered at
+# display time so published content does not depend on the language.
+FACILITY_FLAGS: dict[str, str] = {
+    "nursing_room": "has_nursing_room",
+    "women_home": "has_women_home",
+    "childcare": "has_childcare",
+    "school_run": "has_school_run_arrangement",
+}
+
 
 class Employer(BaseModel):
     class EntityType(models.TextChoices):
@@ -62,7 +72,7 @@ class Employer(BaseModel):
         verbose_name=_("所属区县"),
         on_delete=models.PROTECT,
         related_name="+",
-        limit_choices_to={"level": "district"},
+        limit_choices_to={"level__in": ["district", "city"]},
     )
     street = models.ForeignKey(
         "regions.Region",
@@ -263,7 +273,7 @@ class RegistryEntry(BaseModel):
         verbose_name=_("审核区县"),
         on_delete=models.PROTECT,
         related_name="+",
-        limit_choices_to={"level": "district"},
+        limit_choices_to={"level__in": ["district", "city"]},
     )
     status = models.CharField(
         _("状态"), max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True

@@ -16,15 +16,9 @@ from rest_framework import serializers
 
 from mamagang.regions.models import Region
 
-from .models import Employer, EmployerMembership, RegistryEntry
+from .models import FACILITY_FLAGS, Employer, EmployerMembership, RegistryEntry
 
-# Public code of each family-friendly facility -> the Employer flag holding it.
-FACILITY_FIELDS: dict[str, str] = {
-    "nursing_room": "has_nursing_room",
-    "women_home": "has_women_home",
-    "childcare": "has_childcare",
-    "school_run": "has_school_run_arrangement",
-}
+FACILITY_FIELDS = FACILITY_FLAGS
 
 
 @extend_schema_field(

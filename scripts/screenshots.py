@@ -36,15 +36,46 @@ def main() -> None:
             page.close()
 
         page = browser.new_page(viewport=PHONE, locale="zh-CN")
+        page.goto(f"{BASE}/registry/")
+        page.screenshot(path=OUT / "registry-index.png", full_page=True)
+        page.goto(f"{BASE}/registry/440306/")
+        page.screenshot(path=OUT / "registry-region.png", full_page=True)
+        page.goto(f"{BASE}/registry/440306/2/")
+        page.screenshot(path=OUT / "registry-edition.png", full_page=True)
+        page.close()
+
+        def logged_in(phone: str):
+            page = browser.new_page(viewport=PHONE, locale="zh-CN")
+            page.goto(f"{BASE}/accounts/login/")
+            page.fill("input[name=username]", phone)
+            page.fill("input[name=password]", "mamagang-demo")
+            page.click("main form button[type=submit]")
+            page.wait_for_load_state()
+            return page
+
+        page = browser.new_page(viewport=PHONE, locale="zh-CN")
         page.goto(f"{BASE}/accounts/login/")
         page.screenshot(path=OUT / "login.png", full_page=True)
-        page.fill("input[name=username]", "13800000003")
-        page.fill("input[name=password]", "mamagang-demo")
-        page.click("main form button[type=submit]")
+        page.close()
+
+        page = logged_in("13800000003")  # 宝安区 staff
         page.goto(f"{BASE}/staff/")
         page.screenshot(path=OUT / "staff-workspace.png", full_page=True)
+        page.goto(f"{BASE}/staff/registry/")
+        page.screenshot(path=OUT / "staff-queue.png", full_page=True)
+        page.click("main table a, main .item-list a")
+        page.wait_for_load_state()
+        page.screenshot(path=OUT / "staff-entry.png", full_page=True)
         page.click("summary")
         page.screenshot(path=OUT / "menu-open.png")
+        page.close()
+
+        page = logged_in("13800000002")  # employer member
+        page.goto(f"{BASE}/employer/")
+        page.screenshot(path=OUT / "employer-workspace.png", full_page=True)
+        page.goto(f"{BASE}/employer/registry/")
+        page.screenshot(path=OUT / "employer-registry.png", full_page=True)
+        page.close()
         browser.close()
     print(f"Screenshots written to {OUT}")
 

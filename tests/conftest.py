@@ -87,9 +87,10 @@ def load_shipped_regions(*prefixes: str) -> dict[str, "object"]:
         while parent:
             wanted.add(parent)
             parent = rows[parent]["parent_code"]
-    created: dict[str, Region] = {}
+    # Regions already loaded (an earlier call) are reused, not created again.
+    created: dict[str, Region] = {r.code: r for r in Region.objects.filter(code__in=wanted)}
     rank = {"province": 0, "city": 1, "district": 2, "street": 3}
-    for code in sorted(wanted, key=lambda c: (rank[rows[c]["level"]], c)):
+    for code in sorted(wanted - set(created), key=lambda c: (rank[rows[c]["level"]], c)):
         row = rows[code]
         created[code] = Region.objects.create(
             code=code,

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from employers.models import Employer, EmployerMembership, RegistryEntry
 from employers.services.employers import EDITABLE_FIELDS
 from mamagang.regions.models import Region
+from mamagang.regions.selectors import county_level_q
 
 # Full-width digits (０-９) typed on Chinese keyboards become ASCII digits.
 _FULL_WIDTH_DIGITS = {code: code - 0xFEE0 for code in range(0xFF10, 0xFF1A)}
@@ -114,7 +115,8 @@ class EmployerForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Evaluated per form so "current" means today.
         regions = Region.objects.current()
-        self.fields["district"].queryset = regions.filter(level=Region.Level.DISTRICT)
+        # Districts, and cities without districts (东莞, 中山), which stand in for one.
+        self.fields["district"].queryset = regions.filter(county_level_q())
         self.fields["street"].queryset = regions.filter(level=Region.Level.STREET)
         for name in ("description", "facilities_note"):
             self.fields[name].widget.attrs["rows"] = 4

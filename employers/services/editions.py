@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from employers.models import (
+    FACILITY_FLAGS,
     Employer,
     ListingPeriod,
     RegistryEdition,
@@ -46,14 +47,8 @@ PUBLISHABLE_LEVELS = (Region.Level.DISTRICT, Region.Level.CITY)
 DEFAULT_DAY_OF_MONTH = 1
 DEFAULT_HOUR = 9
 
-# Facility flag on Employer -> code stored in the content (labels are rendered
-# at display time, so the content and its hash do not depend on the language).
-FACILITY_FIELDS: dict[str, str] = {
-    "has_nursing_room": "nursing_room",
-    "has_women_home": "women_home",
-    "has_childcare": "childcare",
-    "has_school_run_arrangement": "school_run",
-}
+# Facility flag on Employer -> code stored in the content.
+FACILITY_FIELDS: dict[str, str] = {flag: code for code, flag in FACILITY_FLAGS.items()}
 
 # The public fields of one employer in an edition, in display order. Contact
 # name and phone are deliberately absent (EXPECTATIONS.md, contact privacy).
@@ -264,21 +259,25 @@ def registry_regions_due(*, now: datetime) -> list[Region]:
     """
     local = timezone.localtime(now)
     entries = RegistryEntry.objects.all()
-    districts = list(
-        Region.objects.filter(level=Region.Level.DISTRICT)
-        # The reviewing district, and the employer's own in case it moved since.
-        .filter(
+    # The reviewing district, and the employer's own in case it moved since.
+    # A city without districts (东莞, 中山) is its own county-level unit.
+    county_level = list(
+        Region.objects.filter(
             Q(pk__in=entries.values("district_id"))
             | Q(pk__in=entries.values("employer__district_id"))
         )
         .select_related("parent")
         .order_by("code")
     )
-    cities = {
-        district.parent.pk: district.parent
-        for district in districts
-        if district.parent is not None and district.parent.level == Region.Level.CITY
-    }
+    cities: dict[int, Region] = {}
+    districts: list[Region] = []
+    for region in county_level:
+        if region.level == Region.Level.CITY:
+            cities[region.pk] = region
+        elif region.level == Region.Level.DISTRICT:
+            districts.append(region)
+            if region.parent is not None and region.parent.level == Region.Level.CITY:
+                cities[region.parent.pk] = region.parent
     candidates = [*cities.values(), *districts]
     schedules = {
         schedule.region_id: schedule

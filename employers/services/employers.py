@@ -15,6 +15,7 @@ from mamagang.core.audit import audit_record, snapshot
 from mamagang.core.exceptions import DomainError
 from mamagang.core.identifiers import normalize_uscc, uscc_entity_type, validate_uscc
 from mamagang.regions.models import Region
+from mamagang.regions.selectors import region_is_county_level
 
 # Fields a member of the employer may change (the USCC is fixed at registration).
 EDITABLE_FIELDS = (
@@ -36,7 +37,8 @@ EDITABLE_FIELDS = (
 
 
 def _check_location(district: Region, street: Region | None) -> None:
-    if district.level != Region.Level.DISTRICT:
+    # A city without districts (东莞, 中山) stands in for the district.
+    if not region_is_county_level(district):
         raise ValidationError({"district": _("请选择区县。")}, code="employer_district_level")
     if street is not None and (
         street.level != Region.Level.STREET or street.parent_id != district.pk

@@ -16,17 +16,17 @@ from typing import IO, TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from employers.models import Employer, ListingPeriod, RegistryEntry, RegistryEvent
 from mamagang.accounts.selectors import user_may_act_on_region
-from mamagang.core.audit import snapshot
+from mamagang.core.audit import audit_record_many, snapshot
 from mamagang.core.exceptions import DomainError
 from mamagang.core.identifiers import normalize_uscc, uscc_entity_type, validate_uscc
-from mamagang.core.models import AuditEvent
 from mamagang.regions.models import Region
+from mamagang.regions.selectors import county_level_q
 
 if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
@@ -43,7 +43,9 @@ _BATCH_SIZE = 500
 @dataclass(frozen=True)
 class ImportColumn:
     key: str
-    header: Any  # lazy Chinese header, the one the template file carries
+    # The Chinese header, untranslated: files always carry it, whatever the
+    # page language (gettext_noop only marks it for the catalogue).
+    header: str
     required: bool
     help: Any = ""
     aliases: tuple[str, ...] = ()
@@ -52,30 +54,30 @@ class ImportColumn:
 _YES_NO = gettext_lazy("是/否，可不填（不填视为否）")
 
 IMPORT_COLUMNS: tuple[ImportColumn, ...] = (
-    ImportColumn("name", gettext_lazy("单位名称"), True),
-    ImportColumn("uscc", gettext_lazy("统一社会信用代码"), True, gettext_lazy("18位")),
+    ImportColumn("name", gettext_noop("单位名称"), True),
+    ImportColumn("uscc", gettext_noop("统一社会信用代码"), True, gettext_lazy("18位")),
     ImportColumn(
-        "district", gettext_lazy("所属区县代码"), True, gettext_lazy("6位代码，须在您的辖区内")
+        "district", gettext_noop("所属区县代码"), True, gettext_lazy("6位代码，须在您的辖区内")
     ),
-    ImportColumn("street", gettext_lazy("所属街道代码"), False, gettext_lazy("9位代码，可不填")),
-    ImportColumn("sector", gettext_lazy("行业"), True, gettext_lazy("填写名称或代码")),
-    ImportColumn("address", gettext_lazy("经营地址"), True),
-    ImportColumn("contact_name", gettext_lazy("联系人"), True),
-    ImportColumn("contact_phone", gettext_lazy("联系电话"), True),
-    ImportColumn("size", gettext_lazy("单位规模"), True, gettext_lazy("填写名称或代码")),
-    ImportColumn("has_nursing_room", gettext_lazy("母婴室"), False, _YES_NO, ("设有母婴室",)),
-    ImportColumn("has_women_home", gettext_lazy("妇女之家"), False, _YES_NO, ("设有妇女之家",)),
-    ImportColumn("has_childcare", gettext_lazy("托育"), False, _YES_NO, ("提供托育或课后托管",)),
+    ImportColumn("street", gettext_noop("所属街道代码"), False, gettext_lazy("9位代码，可不填")),
+    ImportColumn("sector", gettext_noop("行业"), True, gettext_lazy("填写名称或代码")),
+    ImportColumn("address", gettext_noop("经营地址"), True),
+    ImportColumn("contact_name", gettext_noop("联系人"), True),
+    ImportColumn("contact_phone", gettext_noop("联系电话"), True),
+    ImportColumn("size", gettext_noop("单位规模"), True, gettext_lazy("填写名称或代码")),
+    ImportColumn("has_nursing_room", gettext_noop("母婴室"), False, _YES_NO, ("设有母婴室",)),
+    ImportColumn("has_women_home", gettext_noop("妇女之家"), False, _YES_NO, ("设有妇女之家",)),
+    ImportColumn("has_childcare", gettext_noop("托育"), False, _YES_NO, ("提供托育或课后托管",)),
     ImportColumn(
         "has_school_run_arrangement",
-        gettext_lazy("接送安排"),
+        gettext_noop("接送安排"),
         False,
         _YES_NO,
         ("安排接送孩子时间",),
     ),
-    ImportColumn("description", gettext_lazy("单位简介"), False, gettext_lazy("可不填")),
+    ImportColumn("description", gettext_noop("单位简介"), False, gettext_lazy("可不填")),
     ImportColumn(
-        "facilities_note", gettext_lazy("家庭友好设施说明"), False, gettext_lazy("可不填")
+        "facilities_note", gettext_noop("家庭友好设施说明"), False, gettext_lazy("可不填")
     ),
 )
 _COLUMNS_BY_KEY = {column.key: column for column in IMPORT_COLUMNS}
@@ -126,7 +128,7 @@ def import_template_csv() -> bytes:
     BOM so that Excel opens it without garbling the characters.
     """
     buffer = io.StringIO()
-    csv.writer(buffer).writerow([str(column.header) for column in IMPORT_COLUMNS])
+    csv.writer(buffer).writerow([column.header for column in IMPORT_COLUMNS])
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -211,7 +213,7 @@ def _header_map(header: list[str]) -> tuple[dict[int, str], list[RowError]]:
     """Map column positions to field keys; report unknown and missing columns."""
     lookup: dict[str, str] = {}
     for column in IMPORT_COLUMNS:
-        for name in (str(column.header), column.key, *column.aliases):
+        for name in (column.header, _(column.header), column.key, *column.aliases):
             lookup[_normalise_header(name)] = column.key
     positions: dict[int, str] = {}
     errors: list[RowError] = []
@@ -230,9 +232,7 @@ def _header_map(header: list[str]) -> tuple[dict[int, str], list[RowError]]:
             positions[index] = key
     for column in IMPORT_COLUMNS:
         if column.required and column.key not in seen:
-            errors.append(
-                RowError(1, str(column.header), _("缺少“%(c)s”列。") % {"c": column.header})
-            )
+            errors.append(RowError(1, column.header, _("缺少“%(c)s”列。") % {"c": column.header}))
     return positions, errors
 
 
@@ -240,10 +240,14 @@ def _header_map(header: list[str]) -> tuple[dict[int, str], list[RowError]]:
 
 
 def _choice_lookup(choices: list[tuple[str, str]]) -> dict[str, str]:
+    """Map codes and labels, in Chinese and in the page language, to the code."""
     lookup: dict[str, str] = {}
     for value, label in choices:
         lookup[value.lower()] = value
         lookup[_DASHES_RE.sub("–", str(label)).lower()] = value
+        # Files are written in Chinese even when the page is shown in English.
+        with translation.override("zh-hans"):
+            lookup[_DASHES_RE.sub("–", str(label)).lower()] = value
     return lookup
 
 
@@ -264,9 +268,8 @@ class _RowChecker:
         streets = {raw.get("street", "") for _n, raw in self.rows}
         self.districts = {
             r.code: r
-            for r in Region.objects.current().filter(
-                level=Region.Level.DISTRICT, code__in=districts - {""}
-            )
+            # Districts, and cities without districts (东莞, 中山), which stand in for one.
+            for r in Region.objects.current().filter(county_level_q(), code__in=districts - {""})
         }
         self.streets = {
             r.code: r
@@ -276,7 +279,7 @@ class _RowChecker:
         }
 
     def error(self, row: int, key: str, message: str) -> None:
-        self.errors.append(RowError(row, str(_COLUMNS_BY_KEY[key].header), message))
+        self.errors.append(RowError(row, _COLUMNS_BY_KEY[key].header, message))
 
     def check(self) -> list[Employer]:
         usccs = {number: normalize_uscc(raw.get("uscc", "")) for number, raw in self.rows}
@@ -487,22 +490,19 @@ def _save(*, employers: list[Employer], imported_by: User, listed_from: datetime
         ],
         batch_size=_BATCH_SIZE,
     )
-    # The rows mamagang.core.audit.audit_record would write, in one INSERT.
-    AuditEvent.objects.bulk_create(
-        [
-            AuditEvent(
-                occurred_at=now,
-                actor=imported_by,
-                action="employer.imported",
-                object_type=Employer._meta.label_lower,
-                object_id=str(employer.pk),
-                object_repr=str(employer)[:200],
-                after={
+    audit_record_many(
+        actor=imported_by,
+        action="employer.imported",
+        reason=IMPORT_REASON,
+        changes=[
+            (
+                employer,
+                None,
+                {
                     **snapshot(employer, ["uscc", "name", "district", "sector"]),
                     "registry_entry": entry.pk,
                     "listed_from": listed_from.isoformat(),
                 },
-                reason=IMPORT_REASON,
             )
             for employer, entry in zip(employers, entries, strict=True)
         ],

@@ -22,7 +22,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
@@ -152,28 +152,28 @@ _ACTIONS: dict[str, tuple[Any, ...]] = {
     ),
     "return": (
         "staff-registry-return",
-        gettext_lazy("退回修改"),
+        pgettext_lazy("decision button", "退回修改"),
         DecisionReasonForm,
         registry_entry_return,
         gettext_lazy("已将“%(name)s”的申报退回修改。"),
     ),
     "reject": (
         "staff-registry-reject",
-        gettext_lazy("不予入录"),
+        pgettext_lazy("decision button", "不予入录"),
         DecisionReasonForm,
         registry_entry_reject,
         gettext_lazy("已决定“%(name)s”不予入录。"),
     ),
     "suspend": (
         "staff-registry-suspend",
-        gettext_lazy("暂停"),
+        pgettext_lazy("decision button", "暂停"),
         DecisionReasonForm,
         registry_entry_suspend,
         gettext_lazy("已暂停“%(name)s”的名录资格。"),
     ),
     "remove": (
         "staff-registry-remove",
-        gettext_lazy("移出名录"),
+        pgettext_lazy("decision button", "移出名录"),
         DecisionReasonForm,
         registry_entry_remove,
         gettext_lazy("已将“%(name)s”移出名录。"),

@@ -1,7 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
+
+from mamagang.core.exceptions import DomainError
 
 from .models import StaffRegionScope, User
 
@@ -25,6 +27,9 @@ class StaffRegionScopeInline(admin.TabularInline):
     extra = 0
     readonly_fields = ["granted_by", "created_at"]
 
+    def has_change_permission(self, request, obj=None):
+        return False  # a scope is granted or revoked, never edited
+
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
@@ -44,6 +49,26 @@ class UserAdmin(DjangoUserAdmin):
         ),
         (_("日期"), {"fields": ("last_login", "date_joined")}),
     )
+
+    def save_formset(self, request, form, formset, change):
+        """Grant and revoke region scopes through the audited services."""
+        if formset.model is not StaffRegionScope:
+            return super().save_formset(request, form, formset, change)
+        from .services import staff_scope_grant, staff_scope_revoke
+
+        scopes = formset.save(commit=False)
+        for scope in formset.deleted_objects:
+            staff_scope_revoke(scope=scope, revoked_by=request.user, reason="管理后台")
+        for scope in scopes:
+            if scope.pk is None:
+                try:
+                    staff_scope_grant(
+                        user=form.instance, region=scope.region, granted_by=request.user
+                    )
+                except DomainError as exc:
+                    messages.error(request, exc.message)
+        return None
+
     add_fieldsets = (
         (
             None,
@@ -53,3 +78,18 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
     )
+
+
+@admin.register(StaffRegionScope)
+class StaffRegionScopeAdmin(admin.ModelAdmin):
+    """Scopes are granted through services (audited); the admin only shows them."""
+
+    list_display = ["user", "region", "granted_by", "created_at"]
+    search_fields = ["user__display_name", "user__phone", "region__name", "region__code"]
+    list_select_related = ["user", "region", "granted_by"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
@@ -38,7 +39,20 @@ class UserRegisterView(FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(kind=self.kwargs["kind"], **kwargs)
+        return super().get_context_data(
+            kind=self.kwargs["kind"], next=self._safe_next() or "", **kwargs
+        )
+
+    def _safe_next(self) -> str | None:
+        """Return the `next` URL if it points back at this site (e.g. an invitation)."""
+        target = self.request.POST.get("next") or self.request.GET.get("next")
+        if target and url_has_allowed_host_and_scheme(
+            target,
+            allowed_hosts={self.request.get_host()},
+            require_https=self.request.is_secure(),
+        ):
+            return target
+        return None
 
     def form_valid(self, form):
         data = form.cleaned_data
@@ -54,10 +68,11 @@ class UserRegisterView(FormView):
             form.add_error(None, getattr(exc, "message", None) or exc.messages[0])
             return self.form_invalid(form)
         login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
+        next_url = self._safe_next()
         messages.success(
             self.request, _("%(name)s，欢迎您！账户已创建。") % {"name": user.display_name}
         )
-        return redirect("home")
+        return redirect(next_url or "home")
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
+from django.utils import timezone
 
 from .models import AuditEvent
 
@@ -27,7 +30,46 @@ def audit_record(
     Call it inside the service's transaction so the event commits with the
     change. Never put clear-text personal identifiers in `before`/`after`.
     """
-    return AuditEvent.objects.create(
+    event = _build(actor=actor, action=action, obj=obj, before=before, after=after, reason=reason)
+    event.save()
+    return event
+
+
+def audit_record_many(
+    *,
+    actor: User | None,
+    action: str,
+    changes: Iterable[tuple[models.Model, dict[str, Any] | None, dict[str, Any] | None]],
+    reason: str = "",
+    batch_size: int = 500,
+) -> list[AuditEvent]:
+    """
+    Record the same `action` on many objects in few INSERTs (bulk imports).
+
+    `changes` holds (obj, before, after) triples; otherwise as audit_record.
+    """
+    now = timezone.now()
+    events = [
+        _build(
+            actor=actor, action=action, obj=obj, before=before, after=after, reason=reason, at=now
+        )
+        for obj, before, after in changes
+    ]
+    return AuditEvent.objects.bulk_create(events, batch_size=batch_size)
+
+
+def _build(
+    *,
+    actor: User | None,
+    action: str,
+    obj: models.Model,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    reason: str,
+    at: datetime | None = None,
+) -> AuditEvent:
+    return AuditEvent(
+        occurred_at=at or timezone.now(),
         actor=actor if actor is not None and actor.is_authenticated else None,
         action=action,
         object_type=obj._meta.label_lower,

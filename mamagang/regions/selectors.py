@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import reduce
 from operator import or_
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from .models import Region
 
@@ -40,3 +40,28 @@ def region_list_within(*, prefixes: list[str]) -> QuerySet[Region]:
     if "" in prefixes:
         return Region.objects.all()
     return Region.objects.filter(reduce(or_, (Q(code__startswith=p) for p in set(prefixes))))
+
+
+def region_is_county_level(region: Region) -> bool:
+    """
+    Return True if `region` is a county-level unit: a district or county, or
+    a city without districts (东莞 441900, 中山 442000, 儋州 460400, 嘉峪关
+    620200), whose streets hang directly under the city.
+    """
+    if region.level == Region.Level.DISTRICT:
+        return True
+    return (
+        region.level == Region.Level.CITY
+        and region.parent_id is not None
+        and not region.children.filter(level=Region.Level.DISTRICT).exists()
+        and region.children.filter(level=Region.Level.STREET).exists()
+    )
+
+
+def county_level_q() -> Q:
+    """Return a Q selecting county-level units (see region_is_county_level) in one query."""
+    has_district = Region.objects.filter(parent=OuterRef("pk"), level=Region.Level.DISTRICT)
+    has_street = Region.objects.filter(parent=OuterRef("pk"), level=Region.Level.STREET)
+    return Q(level=Region.Level.DISTRICT) | (
+        Q(level=Region.Level.CITY) & ~Exists(has_district) & Exists(has_street)
+    )

@@ -162,7 +162,7 @@
     });
   };
 
-  RegionPicker.prototype.loadChildren = function (level, parentCode, wanted) {
+  RegionPicker.prototype.loadChildren = function (level, parentCode, wanted, wantedStreet) {
     var self = this;
     var next = LEVELS[LEVELS.indexOf(level) + 1];
     LEVELS.slice(LEVELS.indexOf(next)).forEach(function (lower) {
@@ -174,7 +174,15 @@
     return this.fill(next, this.listUrl({ parent: parentCode, level: next }), wanted).then(
       function (count) {
         if (next === "district" && count === 0) {
-          self.showStatus(self.text["no-district"], true);
+          // A city without districts (东莞 441900, 中山 442000, …) is itself the
+          // county-level unit: its streets hang directly under it.
+          self.districtInput.value = parentCode;
+          self.showStatus(self.text["no-district"], false);
+          return self.fill(
+            "street",
+            self.listUrl({ parent: parentCode, level: "street" }),
+            wantedStreet || ""
+          );
         }
         return count;
       }
@@ -205,6 +213,10 @@
     }
     return getJSON(this.api + districtCode + "/")
       .then(function (district) {
+        if (district.level === "city") {
+          // A city without districts stands in for the district.
+          return { province: district.parent, city: district.code, district: "" };
+        }
         if (district.level !== "district" || !district.parent) {
           return {};
         }
@@ -229,7 +241,7 @@
             return known.province && self.loadChildren("province", known.province, known.city);
           })
           .then(function () {
-            return known.city && self.loadChildren("city", known.city, known.district);
+            return known.city && self.loadChildren("city", known.city, known.district, streetCode);
           })
           .then(function () {
             return known.district && self.loadChildren("district", known.district, streetCode);

@@ -205,3 +205,21 @@ def test_account_page_requires_login(client):
 
     assert response.status_code == HTTPStatus.FOUND
     assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_register_returns_to_a_safe_next_url(client):
+    response = _register(client, "employer", next="/employer/invitations/abc/")
+
+    assert response["Location"] == "/employer/invitations/abc/"
+
+
+def test_register_ignores_an_off_site_next_url(client):
+    response = _register(client, "employer", next="https://evil.example.com/")
+
+    assert response["Location"] == reverse("home")
+
+
+def test_login_page_carries_next_to_the_register_links(client):
+    body = client.get(reverse("accounts:login"), {"next": "/employer/invitations/abc/"}).content
+
+    assert b"/accounts/register/employer/?next=/employer/invitations/abc/" in body

@@ -39,3 +39,24 @@ def test_snapshot_is_json_safe(applicant):
 
     assert data["is_active"] is True
     assert isinstance(data["date_joined"], str)
+
+
+def test_audit_record_many_writes_one_event_per_object_in_one_insert(
+    staff_user, make_user, django_assert_num_queries
+):
+    from mamagang.core.audit import audit_record_many
+
+    users = [make_user() for _ in range(3)]
+
+    with django_assert_num_queries(1):
+        audit_record_many(
+            actor=staff_user,
+            action="user.imported",
+            changes=[(u, None, {"n": i}) for i, u in enumerate(users)],
+            reason="导入",
+        )
+
+    events = AuditEvent.objects.filter(action="user.imported").order_by("pk")
+    assert [(e.object_id, e.after, e.actor_id) for e in events] == [
+        (str(u.pk), {"n": i}, staff_user.pk) for i, u in enumerate(users)
+    ]

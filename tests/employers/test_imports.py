@@ -494,3 +494,26 @@ def test_employer_import_pages_refuse_non_staff(client, make_user, url_name):
         client.force_login(make_user(role))
         assert client.get(url).status_code == HTTPStatus.FORBIDDEN
         assert client.post(url).status_code == HTTPStatus.FORBIDDEN
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_employers_import_reads_chinese_headers_whatever_the_page_language(importer, language):
+    from django.utils import translation
+
+    with translation.override(language):
+        result = _import(_csv([_row(1), _row(2)]), importer)
+
+    assert result.created == 2
+
+
+def test_employers_import_template_has_chinese_headers_in_english_too(client, importer):
+    from django.urls import reverse
+    from django.utils import translation
+
+    client.force_login(importer)
+    with translation.override("en"):
+        body = client.get(
+            reverse("employers:staff-employer-import-template"), HTTP_ACCEPT_LANGUAGE="en"
+        ).content.decode("utf-8-sig")
+
+    assert body.splitlines()[0].startswith("单位名称,统一社会信用代码,所属区县代码")

@@ -354,3 +354,32 @@ def test_two_concurrent_approvals_one_wins_the_other_gets_a_clear_error(
     assert sorted(outcomes.values()) == ["approved", "registry_entry_transition_not_allowed"]
     assert ListingPeriod.objects.filter(employer=entry.employer).count() == 1
     assert RegistryEvent.objects.filter(entry=entry, to_status="approved").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_publications_of_one_region_create_one_edition(shenzhen_guangzhou):
+    from employers.models import RegistryEdition
+    from employers.services.editions import registry_edition_publish
+
+    _entry(Status.APPROVED)
+    region = shenzhen_guangzhou["440306"]
+    barrier = threading.Barrier(2)
+    results: list[object] = []
+
+    def publish():
+        try:
+            barrier.wait(timeout=10)
+            results.append(registry_edition_publish(region=region, published_by=None))
+        except Exception as exc:  # the assertion below reports it
+            results.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=publish) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+
+    assert sorted(type(r).__name__ for r in results) == ["NoneType", "RegistryEdition"]
+    assert list(RegistryEdition.objects.values_list("number", flat=True)) == [1]

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.test.utils import override_settings
 from django.utils.module_loading import import_string
 
 from mamagang.core.demo import DEMO_PASSWORD, DEMO_USERS
@@ -11,10 +12,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         call_command("regions_load", verbosity=options["verbosity"])
-        for dotted in settings.MAMAGANG_DEMO_STEPS:
-            message = import_string(dotted)()
-            if message:
-                self.stdout.write(self.style.SUCCESS(str(message)))
+        # Demo notifications would print dozens of e-mails on the console: keep them in memory.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            for dotted in settings.MAMAGANG_DEMO_STEPS:
+                message = import_string(dotted)()
+                if message:
+                    self.stdout.write(self.style.SUCCESS(str(message)))
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
         for spec in DEMO_USERS:
