@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("mamagang.accounts.api_urls")),
     path("", include("mamagang.regions.api_urls")),
     path("", include("employers.api_urls")),
+    path("", include("jobs.api_urls")),
 ]

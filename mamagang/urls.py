@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("mamagang.accounts.urls")),
     path("", include("mamagang.core.urls")),
     path("", include("employers.urls")),
+    path("", include("jobs.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/", include("mamagang.api_urls")),

@@ -24,19 +24,29 @@ _REGISTRY_STAFF = [
     "employers.view_registryentry",
 ]
 
+_JOBS_STAFF = ["jobs.moderate_job", "jobs.view_job"]
+
 # What each role holds once all migrations ran (each app's data migration
 # grants its own part; tests check the groups against this table).
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.APPLICANT: ["accounts.use_applicant_area"],
     Role.EMPLOYER_MEMBER: ["accounts.use_employer_workspace"],
-    Role.BUREAU_STAFF: ["accounts.use_staff_workspace", "core.view_auditevent", *_REGISTRY_STAFF],
+    Role.BUREAU_STAFF: [
+        "accounts.use_staff_workspace",
+        "core.view_auditevent",
+        *_REGISTRY_STAFF,
+        *_JOBS_STAFF,
+    ],
     Role.BUREAU_ADMIN: [
         "accounts.use_staff_workspace",
         "accounts.manage_staff_scopes",
         "accounts.view_staffregionscope",
         "core.view_auditevent",
         *_REGISTRY_STAFF,
+        *_JOBS_STAFF,
         "employers.change_registryschedule",
+        "jobs.change_jobregionsetting",
+        "jobs.change_minimumwage",
     ],
 }
 

@@ -145,6 +145,14 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 60 * 60 * 24
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
+    "jobs-expire-overdue": {
+        "task": "jobs.tasks.jobs_expire_overdue",
+        "schedule": crontab(minute=5),  # hourly, https://crontab.guru/#5_*_*_*_*
+    },
+    "jobs-warn-expiring": {
+        "task": "jobs.tasks.jobs_warn_expiring",
+        "schedule": crontab(minute=30, hour=9),  # 09:30 daily, https://crontab.guru/#30_9_*_*_*
+    },
     "core-notifications-purge-read": {
         "task": "mamagang.core.tasks.notifications_purge_read",
         "schedule": crontab(minute=15, hour=3),  # 03:15 daily, https://crontab.guru/#15_3_*_*_*
