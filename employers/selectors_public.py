@@ -6,10 +6,12 @@ contact names or phone numbers to a template.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Func, IntegerField, Prefetch, QuerySet
+from django.db.models import Count, Func, IntegerField, Prefetch, QuerySet
 from django.db.models.fields.json import KeyTransform
+from django.utils import timezone
 
 from mamagang.regions.models import Region
 
@@ -31,14 +33,30 @@ class CityRegistry:
     districts: list[RegistryEdition] = field(default_factory=list)
 
 
-def employer_open_post_counts(*, employer_ids: list[int]) -> dict[int, int]:
+def employer_open_post_counts(
+    *, employer_ids: list[int], today: datetime.date | None = None
+) -> dict[int, int]:
     """
     Return {employer id: open 妈妈岗 posts}; ids without posts are missing.
-
-    The jobs app does not exist yet, so this is {} today. It will be one
-    grouped count over the employers' posts (no import of the jobs app).
+    Open means published and valid on `today` (default: today in Beijing).
+    One grouped query over the reverse relation `jobs`, so this app does not
+    import the jobs app (lower apps never import higher ones).
     """
-    return {}
+    if not employer_ids:
+        return {}
+    today = today or timezone.localdate()
+    return dict(
+        Employer.objects.filter(
+            pk__in=employer_ids,
+            jobs__status="published",
+            jobs__valid_from__lte=today,
+            jobs__valid_until__gte=today,
+        )
+        .order_by()
+        .values("pk")
+        .annotate(open_posts=Count("jobs"))
+        .values_list("pk", "open_posts")
+    )
 
 
 def registry_edition_latest_list() -> list[RegistryEdition]:

@@ -67,14 +67,9 @@ CONTENT_FIELDS = (
 )
 
 
-def _open_post_counts(employer_ids: list[int]) -> dict[int, int]:
-    """
-    Return {employer id: number of open 妈妈岗 posts}; missing ids mean 0.
-
-    The jobs app does not exist yet, so this is {} today. When it lands,
-    fill `employer_open_post_counts` (one grouped query); editions pick it up.
-    """
-    return employer_open_post_counts(employer_ids=employer_ids)
+def _open_post_counts(employer_ids: list[int], *, now: datetime) -> dict[int, int]:
+    """Return {employer id: number of open 妈妈岗 posts on `now`'s date}; missing ids mean 0."""
+    return employer_open_post_counts(employer_ids=employer_ids, today=timezone.localdate(now))
 
 
 def registry_edition_content(*, region: Region, now: datetime) -> list[dict[str, Any]]:
@@ -111,7 +106,7 @@ def registry_edition_content(*, region: Region, now: datetime) -> list[dict[str,
         )
         .order_by("uscc")
     )
-    post_counts = _open_post_counts([employer.pk for employer in employers])
+    post_counts = _open_post_counts([employer.pk for employer in employers], now=now)
     return [
         {
             "uscc": employer.uscc,

@@ -25,6 +25,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "django.contrib.sitemaps",
+    "django.contrib.syndication",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -169,6 +171,7 @@ CELERY_BEAT_SCHEDULE = {
 MAMAGANG_DEMO_STEPS = [
     "mamagang.core.demo.demo_users_load",
     "employers.demo.demo_employers_load",
+    "jobs.demo.demo_jobs_load",
 ]
 
 EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -389,5 +389,5 @@ def test_employer_public_query_count_is_pinned(client, shenzhen_guangzhou):
     employer = _listed()
     url = reverse("employers:employer-public", args=[employer.pk])
 
-    # employer with districts and street + listing periods
-    assert _queries(client, url) == 2
+    # employer with districts and street + listing periods + open post counts
+    assert _queries(client, url) == 3
