@@ -33,6 +33,7 @@ from mamagang.regions.models import Region
 from mamagang.regions.selectors import county_level_q
 
 from .models import Job, JobEvent
+from .permissions import CanModerateJob
 from .schedule import LabourWarning, Window, parse_time, windows_for
 from .selectors import job_list_for_employer, job_list_for_staff
 from .serializers import (
@@ -484,10 +485,17 @@ class JobListForStaffApi(ListAPIView):
 class _StaffJobApi(APIView):
     """Base of the staff APIs on one post in the user's districts (else 404)."""
 
-    permission_classes = [IsAuthenticated, ModeratesJobs]
+    # CanModerateJob is an object permission: checked only by get_job_to_decide.
+    permission_classes = [IsAuthenticated, ModeratesJobs, CanModerateJob]
 
     def get_job(self, job_id: int) -> Job:
         return get_object_or_404(job_list_for_staff(user=self.request.user), pk=job_id)
+
+    def get_job_to_decide(self, job_id: int) -> Job:
+        """The post, if the user may decide on it (four-eyes), else 403."""
+        job = self.get_job(job_id)
+        self.check_object_permissions(self.request, job)
+        return job
 
     def job_response(self, job: Job) -> Response:
         job = _with_events(job_list_for_staff(user=self.request.user)).get(pk=job.pk)
@@ -508,7 +516,7 @@ class JobApproveApi(_StaffJobApi):
 
     @extend_schema(request=None, responses=StaffJobDetailSerializer)
     def post(self, request: Request, job_id: int) -> Response:
-        job = job_approve(job=self.get_job(job_id), decided_by=request.user)
+        job = job_approve(job=self.get_job_to_decide(job_id), decided_by=request.user)
         return self.job_response(job)
 
 
@@ -532,7 +540,7 @@ class _StaffJobReasonApi(_StaffJobApi):
 
     @extend_schema(request=InputSerializer, responses=StaffJobDetailSerializer)
     def post(self, request: Request, job_id: int) -> Response:
-        job = self.get_job(job_id)
+        job = self.get_job_to_decide(job_id)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         job = type(self).service(

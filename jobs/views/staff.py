@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -34,6 +35,7 @@ from ..forms import (
     windows_of,
 )
 from ..models import Job
+from ..permissions import can_moderate_job
 from ..selectors import job_list_for_staff
 from ..selectors_staff import job_counts_by_status, job_figures_for_staff
 from ..services import INPUT_FIELDS, job_approve, job_check, job_return, job_take_down
@@ -124,6 +126,7 @@ class StaffJobDetailView(StaffJobMixin, TemplateView):
             check = job_check(fields=fields, windows=windows, today=timezone.localdate())
         except DomainError:
             check = None
+        may_decide = can_moderate_job(self.request.user, job)
         actions = [
             {
                 "name": name,
@@ -133,7 +136,7 @@ class StaffJobDetailView(StaffJobMixin, TemplateView):
                 "primary": name == "approve",
             }
             for name, (url_name, label, needs_reason, status) in _ACTIONS.items()
-            if job.status == status
+            if job.status == status and may_decide
         ]
         return super().get_context_data(
             job=job,
@@ -141,6 +144,7 @@ class StaffJobDetailView(StaffJobMixin, TemplateView):
             post_modes=post_mode_labels(job.post_modes),
             events=list(job.events.select_related("actor").order_by("occurred_at", "pk")),
             actions=actions,
+            four_eyes_blocked=not may_decide,
             **check_context(fields=fields, windows=windows, check=check),
             **kwargs,
         )
@@ -151,6 +155,8 @@ class _StaffDecisionView(StaffJobMixin, View):
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         job = self.get_job()
+        if not can_moderate_job(request.user, job):
+            raise PermissionDenied
         try:
             self.decide(job)
         except DomainError as exc:

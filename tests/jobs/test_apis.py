@@ -611,3 +611,27 @@ def test_openapi_schema_lists_the_job_management_endpoints(api_client):
     ]
     for path, method in expected:
         assert method in paths.get(path, {}), path
+
+
+def test_staff_api_member_of_the_employer_gets_403(api_client, shenzhen_guangzhou, make_user):
+    from django.urls import reverse
+
+    from jobs.models import Job
+    from mamagang.accounts.services import staff_scope_grant
+    from tests.employers.factories import MembershipFactory
+    from tests.jobs.factories import make_job
+
+    staff = make_user("bureau_staff")
+    staff_scope_grant(user=staff, region=shenzhen_guangzhou["440306"], granted_by=None)
+    job = make_job()
+    MembershipFactory(employer=job.employer, user=staff, role="member")
+    api_client.force_authenticate(staff)
+
+    response = api_client.post(
+        reverse("api:staff-job-take-down", args=[job.pk]), {"reason": "x"}, format="json"
+    )
+
+    assert response.status_code == 403
+    assert api_client.get(reverse("api:staff-job-detail", args=[job.pk])).status_code == 200
+    job.refresh_from_db()
+    assert job.status == Job.Status.PUBLISHED

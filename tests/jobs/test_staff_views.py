@@ -301,3 +301,28 @@ def test_staff_job_figures_query_count_is_constant(reviewer_client, regions):
 
     assert response.context["figures"].published == 15
     assert len(fifteen) == len(one)
+
+
+def test_staff_member_of_the_employer_cannot_moderate_its_post(
+    client, shenzhen_guangzhou, make_user
+):
+    from django.urls import reverse
+
+    from jobs.models import Job
+    from mamagang.accounts.services import staff_scope_grant
+    from tests.employers.factories import MembershipFactory
+    from tests.jobs.factories import make_job
+
+    staff = make_user("bureau_staff")
+    staff_scope_grant(user=staff, region=shenzhen_guangzhou["440306"], granted_by=None)
+    job = make_job()
+    MembershipFactory(employer=job.employer, user=staff, role="member")
+    client.force_login(staff)
+
+    page = client.get(reverse("jobs:staff-job-detail", args=[job.pk]))
+    response = client.post(reverse("jobs:staff-job-take-down", args=[job.pk]), {"reason": "x"})
+
+    assert "不能审核或下架本单位的岗位" in page.content.decode()
+    assert response.status_code == 403
+    job.refresh_from_db()
+    assert job.status == Job.Status.PUBLISHED
