@@ -383,3 +383,58 @@ def test_job_search_uses_the_gin_index(shenzhen_guangzhou):
     # then PostgreSQL reads the GIN index
     for plan in plans:
         assert "job_search_idx" in plan, plan
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("district=440305", 5), ("mode=take_home_piecework", 5), ("street=440306017", 5)],
+)
+def test_selective_filters_read_an_index_not_the_whole_table(shenzhen_guangzhou, query, expected):
+    # given ~2,000 posts, 5 of them in 南山, take-home or in 新安街道, and fresh statistics
+    template = _plain("模板岗位")
+    employers = [listed_employer() for _ in range(40)]
+    fields = {
+        f.attname: getattr(template, f.attname)
+        for f in Job._meta.concrete_fields
+        if not f.primary_key and not f.generated
+    }
+    nanshan = shenzhen_guangzhou["440305"].pk
+    xinan = shenzhen_guangzhou["440306017"].pk
+    rows = []
+    for n in range(2000):
+        rare = n % 400 == 0
+        rows.append(
+            Job(
+                **{
+                    **fields,
+                    "employer_id": employers[n % 40].pk,
+                    "title": f"岗位{n}",
+                    "search_tokens": f"岗位 {n}",
+                    "district_id": nanshan
+                    if rare and query.startswith("district")
+                    else fields["district_id"],
+                    "street_id": xinan if rare and query.startswith("street") else None,
+                    "post_modes": (
+                        ["take_home_piecework"]
+                        if rare and query.startswith("mode")
+                        else ["self_chosen_slots"]
+                    ),
+                }
+            )
+        )
+    Job.objects.bulk_create(rows, batch_size=500)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT gin_clean_pending_list('job_post_modes_idx'::regclass)")
+        for table in ("jobs_job", "employers_employer", "employers_registryentry"):
+            cursor.execute(f"ANALYZE {table}")
+
+    # when the filtered first page is explained
+    qs = _filterset(query).qs
+    assert qs.count() == expected
+    sql, params = qs[:20].query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    # then PostgreSQL does not scan the whole posts table
+    assert "Seq Scan on jobs_job" not in plan, plan
