@@ -1,10 +1,16 @@
+import datetime
+
 import pytest
 from django.core.exceptions import ValidationError
 
 from mamagang.core.identifiers import (
+    normalize_ric,
     normalize_uscc,
+    ric_birth_date,
+    ric_sex_hint,
     uscc_check_character,
     uscc_entity_type,
+    validate_ric,
     validate_uscc,
 )
 
@@ -79,3 +85,53 @@ def test_normalize_uscc_folds_case_spaces_and_full_width(raw):
 )
 def test_uscc_entity_type_reads_the_first_two_characters(code, entity_type):
     assert uscc_entity_type(code) == entity_type
+
+
+# --- resident identity numbers ----------------------------------------------------
+
+TODAY = datetime.date(2026, 11, 28)
+
+
+def _ric(body17: str) -> str:
+    from stdnum.cn import ric
+
+    return body17 + ric.calc_check_digit(body17 + "0")
+
+
+@pytest.mark.parametrize("code", ["11010519491231002X", "110101199003071233"])
+def test_validate_ric_accepts_published_examples(code):
+    validate_ric(code, today=TODAY)
+
+
+@pytest.mark.parametrize(
+    "body",
+    # Birthplace codes created after the birth year: python-stdnum rejects these real people.
+    ["44030619700101002", "44200019800101004", "44060519900101006"],
+)
+def test_validate_ric_accepts_birthplace_codes_newer_than_the_person(body):
+    validate_ric(_ric(body), today=TODAY)
+
+
+@pytest.mark.parametrize(
+    ("code", "error"),
+    [
+        ("11010519491231002Y", "ric_format"),
+        ("1101051949123100", "ric_format"),
+        ("99010519491231002X", "ric_province"),
+        ("110105" + "20991231" + "0021", "ric_birth_date"),
+        ("110105" + "19490231" + "0021", "ric_birth_date"),
+        ("110105194912310021", "ric_checksum"),
+    ],
+)
+def test_validate_ric_rejects(code, error):
+    with pytest.raises(ValidationError) as excinfo:
+        validate_ric(code, today=TODAY)
+
+    assert excinfo.value.code == error
+
+
+def test_ric_helpers_read_birth_date_and_sex_hint():
+    assert normalize_ric(" 11010519491231002x ") == "11010519491231002X"
+    assert ric_birth_date("11010519491231002X") == datetime.date(1949, 12, 31)
+    assert ric_sex_hint("11010519491231002X") == "female"
+    assert ric_sex_hint("110101199003071233") == "male"

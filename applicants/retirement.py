@@ -1,0 +1,69 @@
+"""
+Statutory retirement age under the gradual reform in force from 2025-01-01
+(全国人大常委会关于实施渐进式延迟法定退休年龄的决定, 2024-09-13; State
+Council measures Art. 1; DOMAIN.md §3). Pure functions, no database.
+
+The annex tables give year and month; the day of the month is the
+birthday's, clamped to the month's length (DOMAIN.md §3.4).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class RetirementCategory(StrEnum):
+    MEN_60 = "M60"
+    WOMEN_55 = "F55"  # cadre / management and technical posts
+    WOMEN_50 = "F50"  # worker / production and service posts
+
+
+# category -> (original age, first affected birth year, birth months per +1
+# month, maximum delay in months). 1 month per 4 months of birth cohort for
+# men and 55-year women (up to 63 and 58); 1 per 2 for 50-year women (up to 55).
+_RULES: dict[RetirementCategory, tuple[int, int, int, int]] = {
+    RetirementCategory.MEN_60: (60, 1965, 4, 36),
+    RetirementCategory.WOMEN_55: (55, 1970, 4, 36),
+    RetirementCategory.WOMEN_50: (50, 1975, 2, 60),
+}
+
+
+@dataclass(frozen=True)
+class Retirement:
+    age_years: int
+    age_months: int
+    delay_months: int
+    date: datetime.date
+
+    @property
+    def year_month(self) -> tuple[int, int]:
+        return self.date.year, self.date.month
+
+
+def statutory_retirement(birth: datetime.date, category: RetirementCategory | str) -> Retirement:
+    """Return the statutory retirement age and date of someone born on `birth`."""
+    original, first_year, step, max_delay = _RULES[RetirementCategory(category)]
+    index = (birth.year - first_year) * 12 + (birth.month - 1)
+    delay = 0 if index < 0 else min(max_delay, index // step + 1)
+    age_months = original * 12 + delay
+    total = birth.year * 12 + (birth.month - 1) + age_months
+    year, month = divmod(total, 12)
+    month += 1
+    day = min(birth.day, calendar.monthrange(year, month)[1])
+    return Retirement(age_months // 12, age_months % 12, delay, datetime.date(year, month, day))
+
+
+def earliest_retirement(
+    birth: datetime.date, category: RetirementCategory | str | None
+) -> datetime.date:
+    """
+    Return the retirement date for `category`; when it is unknown for a
+    woman, the earlier (50-year) date, for "approaching retirement" warnings
+    (DOMAIN.md §3.5).
+    """
+    if category:
+        return statutory_retirement(birth, category).date
+    return statutory_retirement(birth, RetirementCategory.WOMEN_50).date
