@@ -55,11 +55,12 @@ def uscc_check_character(code17: str) -> str:
     return stdnum_uscc.calc_check_digit(code17[:17])
 
 
-def validate_uscc(value: str) -> None:
+def validate_uscc(value: str) -> str:
     """
-    Raise ValidationError unless `value` is a well-formed USCC with the right
-    check character. Expects a normalised value (see normalize_uscc).
+    Return `value` normalised (see normalize_uscc) if it is a well-formed
+    USCC with the right check character; raise ValidationError otherwise.
     """
+    value = normalize_uscc(value)
     if len(value) != 18:
         raise ValidationError(
             _("统一社会信用代码应为18位，当前为%(n)s位。"),
@@ -83,6 +84,7 @@ def validate_uscc(value: str) -> None:
         raise ValidationError(
             _("统一社会信用代码校验位不正确，请核对后重新输入。"), code="uscc_checksum"
         )
+    return value
 
 
 def uscc_entity_type(value: str) -> str:
@@ -147,6 +149,13 @@ def ric_birth_date(value: str) -> datetime.date | None:
         return datetime.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         return None
+
+
+def validate_resident_id(value: str, *, today: datetime.date | None = None) -> str:
+    """Return the normalised resident ID number, or raise ValidationError (see validate_ric)."""
+    value = normalize_ric(value)
+    validate_ric(value, today=today)
+    return value
 
 
 def validate_ric(value: str, *, today: datetime.date | None = None) -> None:

@@ -135,3 +135,19 @@ def test_ric_helpers_read_birth_date_and_sex_hint():
     assert ric_birth_date("11010519491231002X") == datetime.date(1949, 12, 31)
     assert ric_sex_hint("11010519491231002X") == "female"
     assert ric_sex_hint("110101199003071233") == "male"
+
+
+def test_validate_uscc_and_resident_id_return_the_normalised_value():
+    from mamagang.core.identifiers import validate_resident_id
+
+    assert validate_uscc(" 9111 0000 6000 3734 1l ") == "91110000600037341L"
+    assert validate_resident_id("11010519491231002x", today=TODAY) == "11010519491231002X"
+
+
+def test_validate_resident_id_rejects_the_old_15_digit_form():
+    from mamagang.core.identifiers import validate_resident_id
+
+    with pytest.raises(ValidationError) as excinfo:
+        validate_resident_id("110105491231002", today=TODAY)
+
+    assert excinfo.value.code == "ric_format"

@@ -2,7 +2,15 @@ import datetime
 
 import pytest
 
-from applicants.retirement import RetirementCategory, earliest_retirement, statutory_retirement
+from applicants.eligibility import (
+    RetirementCategory,
+    child_cutoff,
+    child_qualifies,
+    earliest_retirement,
+    is_working_age,
+    retirement_date,
+    statutory_retirement,
+)
 
 # DOMAIN.md §3.4: the first four rows are confirmed by independent public sources;
 # the others are derived from the rule and still to be checked against annex 3.
@@ -51,3 +59,50 @@ def test_earliest_retirement_uses_the_50_year_rule_when_the_category_is_unknown(
     assert earliest_retirement(born, None) == statutory_retirement(born, "F50").date
     assert earliest_retirement(born, "F55") == statutory_retirement(born, "F55").date
     assert earliest_retirement(born, None) < earliest_retirement(born, "F55")
+
+
+def test_retirement_date_is_the_statutory_date():
+    assert retirement_date(datetime.date(1967, 5, 12), "M60") == datetime.date(2028, 1, 12)
+
+
+@pytest.mark.parametrize(
+    ("on", "expected"),
+    [
+        (datetime.date(2026, 2, 28), False),  # the day before the 16th birthday
+        (datetime.date(2026, 3, 1), True),  # the 16th birthday
+    ],
+)
+def test_is_working_age_starts_on_the_16th_birthday(on, expected):
+    assert is_working_age(datetime.date(2010, 3, 1), "F55", on) is expected
+
+
+def test_is_working_age_ends_on_the_retirement_date():
+    born = datetime.date(1971, 4, 10)  # F55: retires 2026-08-10
+    retires = retirement_date(born, "F55")
+
+    assert is_working_age(born, "F55", retires - datetime.timedelta(days=1))
+    assert not is_working_age(born, "F55", retires)
+    # Category unknown: the earlier 50-year date decides.
+    assert not is_working_age(born, None, datetime.date(2025, 1, 1))
+
+
+@pytest.mark.parametrize(
+    ("inclusive", "on", "expected"),
+    [
+        # Born 2014-03: "12周岁以下" read inclusively qualifies until 2027-03-01.
+        (True, datetime.date(2027, 2, 28), True),
+        (True, datetime.date(2027, 3, 1), False),
+        # Read exclusively, until 2026-03-01.
+        (False, datetime.date(2026, 2, 28), True),
+        (False, datetime.date(2026, 3, 1), False),
+        # Not yet born.
+        (True, datetime.date(2014, 2, 28), False),
+        (True, datetime.date(2014, 3, 1), True),
+    ],
+)
+def test_child_qualifies_at_the_cut_off_edges(inclusive, on, expected):
+    assert child_qualifies(2014, 3, on, inclusive=inclusive) is expected
+
+
+def test_child_cutoff_honours_a_regional_age_limit():
+    assert child_cutoff(2014, 3, limit_years=14, inclusive=False) == datetime.date(2028, 3, 1)

@@ -1,4 +1,6 @@
 """
+Eligibility rules as pure functions (no database), DOMAIN.md §1 and §3.
+
 Statutory retirement age under the gradual reform in force from 2025-01-01
 (全国人大常委会关于实施渐进式延迟法定退休年龄的决定, 2024-09-13; State
 Council measures Art. 1; DOMAIN.md §3). Pure functions, no database.
@@ -67,3 +69,62 @@ def earliest_retirement(
     if category:
         return statutory_retirement(birth, category).date
     return statutory_retirement(birth, RetirementCategory.WOMEN_50).date
+
+
+MINIMUM_WORKING_AGE = 16  # 劳动法 Art. 15 (DOMAIN.md §3.8)
+
+
+def _add_years(day: datetime.date, years: int) -> datetime.date:
+    """Return `day` moved by `years`; 29 February becomes 28 February."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def retirement_date(birth_date: datetime.date, category: RetirementCategory | str) -> datetime.date:
+    """Return the statutory retirement date for `category` ("F50", "F55", "M60")."""
+    return statutory_retirement(birth_date, category).date
+
+
+def is_working_age(
+    birth_date: datetime.date, category: RetirementCategory | str | None, on: datetime.date
+) -> bool:
+    """
+    Return True if on `on` the person is of statutory working age: on or
+    after the 16th birthday and before the retirement date (the earlier,
+    50-year date when a woman's category is unknown).
+    """
+    return (
+        _add_years(birth_date, MINIMUM_WORKING_AGE)
+        <= on
+        < earliest_retirement(birth_date, category)
+    )
+
+
+def child_cutoff(
+    birth_year: int, birth_month: int, *, limit_years: int = 12, inclusive: bool = True
+) -> datetime.date:
+    """
+    Return the first day on which a child no longer qualifies. With only the
+    birth year and month known, the birthday is taken as the 1st of the
+    month. "12周岁以下" includes age 12 (民法典 Art. 1259, DOMAIN.md §1.3): by
+    default the child qualifies until the 1st of the birth month 13 years
+    later; with `inclusive=False`, 12 years later.
+    """
+    years = limit_years + 1 if inclusive else limit_years
+    return datetime.date(birth_year + years, birth_month, 1)
+
+
+def child_qualifies(
+    birth_year: int,
+    birth_month: int,
+    on: datetime.date,
+    *,
+    limit_years: int = 12,
+    inclusive: bool = True,
+) -> bool:
+    """Return True if a child born in `birth_year`-`birth_month` qualifies on `on`."""
+    born = datetime.date(birth_year, birth_month, 1)
+    cutoff = child_cutoff(birth_year, birth_month, limit_years=limit_years, inclusive=inclusive)
+    return born <= on < cutoff
