@@ -25,6 +25,7 @@ _REGISTRY_STAFF = [
 ]
 
 _JOBS_STAFF = ["jobs.moderate_job", "jobs.view_job"]
+_APPLICANTS_STAFF = ["applicants.unmask_applicant", "applicants.verify_child"]
 
 # What each role holds once all migrations ran (each app's data migration
 # grants its own part; tests check the groups against this table).
@@ -36,6 +37,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "core.view_auditevent",
         *_REGISTRY_STAFF,
         *_JOBS_STAFF,
+        *_APPLICANTS_STAFF,
     ],
     Role.BUREAU_ADMIN: [
         "accounts.use_staff_workspace",
@@ -44,6 +46,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "core.view_auditevent",
         *_REGISTRY_STAFF,
         *_JOBS_STAFF,
+        *_APPLICANTS_STAFF,
         "employers.change_registryschedule",
         "jobs.change_jobregionsetting",
         "jobs.change_minimumwage",
