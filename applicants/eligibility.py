@@ -16,6 +16,8 @@ import datetime
 from dataclasses import dataclass
 from enum import StrEnum
 
+from django.utils.translation import gettext_lazy as _
+
 
 class RetirementCategory(StrEnum):
     MEN_60 = "M60"
@@ -128,3 +130,126 @@ def child_qualifies(
     born = datetime.date(birth_year, birth_month, 1)
     cutoff = child_cutoff(birth_year, birth_month, limit_years=limit_years, inclusive=inclusive)
     return born <= on < cutoff
+
+
+# ---------------------------------------------------------------------------
+# The combined check: a person on a day under a region's policy.
+
+
+class Reason(StrEnum):
+    """Reason codes, spelled as the subsidy engine spells them (issue 6)."""
+
+    NOT_WORKING_AGE = "not_working_age"
+    NO_QUALIFYING_CHILD = "no_qualifying_child"
+    CHILD_NOT_VERIFIED = "child_not_verified"
+    CATEGORY_NOT_ADMITTED = "category_not_admitted"
+    NO_CARE_DUTY = "no_care_duty"
+
+
+# Human-readable explanations, for pages and notifications.
+REASON_LABELS: dict[str, object] = {
+    Reason.NOT_WORKING_AGE: _("不在法定劳动年龄内（未满16周岁或已到法定退休年龄）"),
+    Reason.NO_QUALIFYING_CHILD: _("没有符合年龄条件的子女"),
+    Reason.CHILD_NOT_VERIFIED: _("子女证明材料尚未经人社部门核验"),
+    Reason.CATEGORY_NOT_ADMITTED: _("所在地区的政策暂不包括该人员类别"),
+    Reason.NO_CARE_DUTY: _("未登记相应的照护责任"),
+}
+
+# Categories whose duty is a child, and the care duty each other category needs.
+CHILD_CATEGORIES = frozenset({"mother", "other_caregiver_child"})
+CATEGORY_CARE_DUTIES: dict[str, frozenset[str]] = {
+    "caregiver_disabled_elderly": frozenset({"disabled_elderly"}),
+    "caregiver_disabled": frozenset({"disabled"}),
+}
+
+
+@dataclass(frozen=True)
+class PolicyFacts:
+    """The policy in force for a region on a day (applicants.models.EligibilityPolicy)."""
+
+    child_age_limit: int = 12
+    child_age_inclusive: bool = True
+    admitted_categories: frozenset[str] = frozenset({"mother"})
+    require_verified_evidence: bool = True
+    policy_id: int | None = None
+
+
+NATIONAL_DEFAULT_POLICY = PolicyFacts()
+
+
+@dataclass(frozen=True)
+class ChildFacts:
+    birth_year: int
+    birth_month: int
+    verified: bool
+
+
+@dataclass(frozen=True)
+class PersonFacts:
+    birth_date: datetime.date
+    retirement_category: str  # "F50", "F55", "M60" or "" (unknown)
+    category: str
+    children: tuple[ChildFacts, ...] = ()
+    care_duties: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class EligibilityResult:
+    eligible: bool
+    reasons: tuple[str, ...]
+    # The first day on which she stops qualifying, if she qualifies and nothing changes.
+    until: datetime.date | None
+
+    @property
+    def reason_labels(self) -> list[str]:
+        return [REASON_LABELS.get(code, code) for code in self.reasons]
+
+
+def evaluate(person: PersonFacts, on: datetime.date, policy: PolicyFacts) -> EligibilityResult:
+    """
+    Decide whether `person` qualifies on `on` under `policy`, with every
+    reason that fails (not only the first) and, when she qualifies, the day
+    she stops: the earlier of her retirement date and the cut-off of her
+    last qualifying child.
+    """
+    reasons: list[str] = []
+    if person.category not in policy.admitted_categories:
+        reasons.append(Reason.CATEGORY_NOT_ADMITTED)
+    if not is_working_age(person.birth_date, person.retirement_category or None, on):
+        reasons.append(Reason.NOT_WORKING_AGE)
+    until = earliest_retirement(person.birth_date, person.retirement_category or None)
+
+    if person.category in CATEGORY_CARE_DUTIES:
+        if not (CATEGORY_CARE_DUTIES[person.category] & person.care_duties):
+            reasons.append(Reason.NO_CARE_DUTY)
+    else:
+        qualifying = [
+            child
+            for child in person.children
+            if child_qualifies(
+                child.birth_year,
+                child.birth_month,
+                on,
+                limit_years=policy.child_age_limit,
+                inclusive=policy.child_age_inclusive,
+            )
+        ]
+        usable = [c for c in qualifying if c.verified or not policy.require_verified_evidence]
+        if not qualifying:
+            reasons.append(Reason.NO_QUALIFYING_CHILD)
+        elif not usable:
+            reasons.append(Reason.CHILD_NOT_VERIFIED)
+        else:
+            last_cutoff = max(
+                child_cutoff(
+                    c.birth_year,
+                    c.birth_month,
+                    limit_years=policy.child_age_limit,
+                    inclusive=policy.child_age_inclusive,
+                )
+                for c in usable
+            )
+            until = min(until, last_cutoff)
+    if reasons:
+        return EligibilityResult(False, tuple(reasons), None)
+    return EligibilityResult(True, (), until)

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("mamagang.regions.api_urls")),
     path("", include("employers.api_urls")),
     path("", include("jobs.api_urls")),
+    path("", include("applicants.api_urls")),
 ]

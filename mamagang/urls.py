@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("mamagang.core.urls")),
     path("", include("employers.urls")),
     path("", include("jobs.urls")),
+    path("", include("applicants.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/", include("mamagang.api_urls")),

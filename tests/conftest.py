@@ -29,6 +29,15 @@ def api_client() -> APIClient:
     return APIClient()
 
 
+@pytest.fixture(autouse=True)
+def _clear_sms_outbox():
+    from mamagang.core import sms
+
+    sms.outbox.clear()
+    yield
+    sms.outbox.clear()
+
+
 @pytest.fixture
 def make_user(db):
     from tests.accounts.factories import UserFactory

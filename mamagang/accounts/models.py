@@ -51,8 +51,10 @@ class User(AbstractBaseUser, PermissionsMixin):
             ("manage_staff_scopes", "Can grant and revoke staff region scopes"),
         ]
         constraints = [
+            # A closed account's number is replaced by "d" and its id (applicant_anonymise).
             models.CheckConstraint(
-                condition=models.Q(phone__regex=r"^1[3-9][0-9]{9}$"),
+                condition=models.Q(phone__regex=r"^1[3-9][0-9]{9}$")
+                | models.Q(is_active=False, phone__regex=r"^d[0-9]{10}$"),
                 name="user_phone_mainland_mobile",
             ),
             models.UniqueConstraint(

@@ -73,6 +73,8 @@ class Notification(BaseModel):
     read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
     email_requested = models.BooleanField(_("需发邮件"), default=False)
     emailed_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
+    sms_requested = models.BooleanField(_("需发短信"), default=False)
+    sms_sent_at = models.DateTimeField(_("短信发送时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("通知")

@@ -18,6 +18,14 @@ def notification_email_send(self, *, notification_id: int) -> bool:
 
 
 @shared_task(acks_late=True)
+def notification_sms_send(*, notification_id: int) -> bool:
+    """Text one notification's title and link; safe to run twice (sends at most once)."""
+    from .services import notification_sms_deliver
+
+    return notification_sms_deliver(notification_id=notification_id)
+
+
+@shared_task(acks_late=True)
 def notifications_purge_read() -> int:
     """Delete long-read notifications. Safe to run twice."""
     from .services import notifications_purge_read as purge
@@ -34,10 +42,11 @@ def notification_fanout(
     body: str = "",
     link: str = "",
     email: bool = False,
+    sms: bool = False,
 ) -> int:
     """Notify several users of one event (called after the event's commit)."""
     from .services import notifications_send_many
 
     return notifications_send_many(
-        user_ids=user_ids, kind=kind, title=title, body=body, link=link, email=email
+        user_ids=user_ids, kind=kind, title=title, body=body, link=link, email=email, sms=sms
     )

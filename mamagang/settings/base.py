@@ -185,6 +185,11 @@ DEFAULT_FROM_EMAIL = env_str(
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Text messages (mamagang.core.sms): a provider's gateway class in production.
+SMS_BACKEND = env_str("MAMAGANG_SMS_BACKEND", "mamagang.core.sms.ConsoleSmsBackend")
+# Absolute links in SMS and e-mail digests.
+MAMAGANG_SITE_URL = env_str("MAMAGANG_SITE_URL", "http://127.0.0.1:8000")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: its WWW-Authenticate header makes "not logged in" a 401, not a 403.

@@ -13,6 +13,7 @@ DATABASES = {"default": database_config(base_dir=BASE_DIR)}
 # Fast hashing: tests create many users.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+SMS_BACKEND = "mamagang.core.sms.LocmemSmsBackend"
 # Manifest storage needs collectstatic; plain storage serves tests.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -1,0 +1,3 @@
+"""placeholder, filled in this change"""
+
+urlpatterns: list = []
