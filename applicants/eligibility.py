@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import functools
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -47,6 +48,7 @@ class Retirement:
         return self.date.year, self.date.month
 
 
+@functools.lru_cache(maxsize=65536)
 def statutory_retirement(birth: datetime.date, category: RetirementCategory | str) -> Retirement:
     """Return the statutory retirement age and date of someone born on `birth`."""
     original, first_year, step, max_delay = _RULES[RetirementCategory(category)]

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from mamagang.core.admin import ReadOnlyAdmin
+
 from .models import (
     Employer,
     EmployerInvitation,
@@ -46,22 +48,13 @@ class RegistryEventInline(admin.TabularInline):
 
 
 @admin.register(RegistryEntry)
-class RegistryEntryAdmin(admin.ModelAdmin):
+class RegistryEntryAdmin(ReadOnlyAdmin):
     """Read-only: transitions happen through the staff workspace (services, audit)."""
 
     list_display = ["employer", "district", "status", "source", "submitted_at", "decided_at"]
     list_filter = ["status", "source"]
     search_fields = ["employer__name", "employer__uscc"]
     inlines = [RegistryEventInline]
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(EmployerMembership)
@@ -98,36 +91,18 @@ class RegistryScheduleAdmin(admin.ModelAdmin):
 
 
 @admin.register(RegistryEdition)
-class RegistryEditionAdmin(admin.ModelAdmin):
+class RegistryEditionAdmin(ReadOnlyAdmin):
     """Editions are immutable once published."""
 
     list_display = ["region", "number", "published_at", "employer_count", "content_sha256"]
     search_fields = ["region__name", "region__code"]
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(RegistryEvent)
-class RegistryEventAdmin(admin.ModelAdmin):
+class RegistryEventAdmin(ReadOnlyAdmin):
     """The registry's readable history; append-only, written by services."""
 
     list_display = ["entry", "from_status", "to_status", "actor", "occurred_at"]
     list_filter = ["to_status"]
     search_fields = ["entry__employer__name", "entry__employer__uscc"]
     list_select_related = ["entry__employer", "actor"]
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -301,6 +301,9 @@ def application_hire(
 
     application = _transition(application, to=S.HIRED, actor=by, now=now)
     job = application.job
+    has_contract = job.has_labour_contract if has_labour_contract is None else has_labour_contract
+    if contract_months is None and has_contract:
+        contract_months = job.contract_months
     return employment_create(
         employer=job.employer,
         applicant=application.applicant,
@@ -310,10 +313,8 @@ def application_hire(
         start_date=start_date,
         end_date=end_date,
         employment_form=employment_form or job.employment_form,
-        has_labour_contract=(
-            job.has_labour_contract if has_labour_contract is None else has_labour_contract
-        ),
-        contract_months=contract_months if contract_months is not None else job.contract_months,
+        has_labour_contract=has_contract,
+        contract_months=contract_months if has_contract else None,
         social_insurance=job.social_insurance if social_insurance is None else social_insurance,
         declared_mamagang=declared_mamagang,
         now=now,

@@ -65,6 +65,8 @@ def applicant_profile_create(
     version. Raise ValidationError for a malformed or registered number.
     """
     now = now or timezone.now()
+    if Applicant.objects.filter(user=user).exists():
+        raise DomainError(_("您已建立求职者档案。"), code="applicant_profile_exists")
     if not sensitive_data_consent:
         raise DomainError(
             _("填写身份证号码前，请先阅读并单独同意敏感个人信息处理规则。"),
@@ -438,7 +440,7 @@ def applicant_anonymise(
     applications are withdrawn, saved searches deleted and the account
     closed. Without employments, the ID number goes too.
     """
-    from .models import Application
+    from ..models import Application
 
     now = now or timezone.now()
     applicant = Applicant.objects.select_for_update().get(pk=applicant.pk)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import connection, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -23,7 +22,7 @@ from mamagang.accounts.models import User
 from mamagang.core.services import notifications_bulk_send
 
 from ..eligibility import REASON_LABELS, ChildFacts, PersonFacts, evaluate
-from ..models import Applicant, Employment
+from ..models import Applicant, Child, Employment
 from ..selectors import PolicyBook
 
 WARNING_DAYS = 60
@@ -37,13 +36,35 @@ class RecheckStats:
     eligible: int = 0
     warned: int = 0
     chunks: int = 0
+    skipped: bool = False
     reasons: dict[str, int] = field(default_factory=dict)
 
 
+# pg advisory lock key: overlapping runs (beat and a manual one) must not both warn.
+RECHECK_LOCK_KEY = 0x6D616D61_0001
+
+
 def applicants_recheck(*, on: datetime.date, chunk_size: int = CHUNK) -> RecheckStats:
-    """Re-evaluate every active applicant as of `on`; return counts."""
-    book = PolicyBook()
+    """
+    Re-evaluate every active applicant as of `on`; return counts. Another
+    run in progress makes this one return at once with `skipped` set.
+    """
     stats = RecheckStats()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [RECHECK_LOCK_KEY])
+        if not cursor.fetchone()[0]:
+            stats.skipped = True
+            return stats
+    try:
+        _recheck_all(on=on, chunk_size=chunk_size, stats=stats)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [RECHECK_LOCK_KEY])
+    return stats
+
+
+def _recheck_all(*, on: datetime.date, chunk_size: int, stats: RecheckStats) -> None:
+    book = PolicyBook()
     last_id = 0
     while True:
         rows = list(
@@ -61,37 +82,37 @@ def applicants_recheck(*, on: datetime.date, chunk_size: int = CHUNK) -> Recheck
                 "eligibility_reasons",
                 "eligible_until",
                 "eligibility_warned_until",
-            )
-            .annotate(
-                child_years=ArrayAgg("children__birth_year", default=[], order_by="children__pk"),
-                child_months=ArrayAgg("children__birth_month", default=[], order_by="children__pk"),
-                child_verified=ArrayAgg(
-                    Q(children__verified_at__isnull=False),
-                    default=[],
-                    order_by="children__pk",
-                ),
             )[:chunk_size]
         )
         if not rows:
-            return stats
+            return
+        # The chunk's children in one indexed range read (not a join over all children).
+        children: dict[int, list[ChildFacts]] = {}
+        for applicant_id, year, month, verified_at in Child.objects.filter(
+            applicant_id__gt=last_id, applicant_id__lte=rows[-1]["pk"]
+        ).values_list("applicant_id", "birth_year", "birth_month", "verified_at"):
+            children.setdefault(applicant_id, []).append(
+                ChildFacts(year, month, verified_at is not None)
+            )
         last_id = rows[-1]["pk"]
-        _recheck_chunk(rows, on=on, book=book, stats=stats)
+        _recheck_chunk(rows, children, on=on, book=book, stats=stats)
         stats.chunks += 1
 
 
 @transaction.atomic
-def _recheck_chunk(rows: list[dict], *, on: datetime.date, book: PolicyBook, stats) -> None:
+def _recheck_chunk(
+    rows: list[dict],
+    children_of: dict[int, list[ChildFacts]],
+    *,
+    on: datetime.date,
+    book: PolicyBook,
+    stats: RecheckStats,
+) -> None:
     updates: list[tuple[int, str, list[str], datetime.date | None, datetime.date | None]] = []
     to_warn: list[tuple[dict, datetime.date]] = []
     horizon = on + datetime.timedelta(days=WARNING_DAYS)
     for row in rows:
-        children = tuple(
-            ChildFacts(year, month, bool(verified))
-            for year, month, verified in zip(
-                row["child_years"], row["child_months"], row["child_verified"], strict=True
-            )
-            if year is not None
-        )
+        children = tuple(children_of.get(row["pk"], ()))
         person = PersonFacts(
             birth_date=row["birth_date"],
             retirement_category=row["retirement_category"],

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
@@ -253,6 +254,11 @@ class EmployerJobEditView(_JobFormView):
 
 class EmployerJobDetailView(EmployerJobMixin, TemplateView):
     template_name = "jobs/employer/job_detail.html"
+
+    def get_job(self) -> Job:
+        # The applications count comes in the same query (a reverse relation, no import).
+        jobs = self.get_jobs().annotate(application_count=Count("applications"))
+        return get_object_or_404(jobs, pk=self.kwargs["pk"])
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         job = self.get_job()

@@ -422,7 +422,21 @@ class JobDetailView(TemplateView):
             week=[(label, by_day.get(day, [])) for day, label in enumerate(WEEKDAY_LABELS)],
             has_windows=bool(by_day),
             listing=_registry_listing(job.employer),
+            my_application=self._my_application(job),
             **kwargs,
+        )
+
+    def _my_application(self, job):
+        """Her live application to this post (one query, for applicants only)."""
+        user = self.request.user
+        if not user.is_authenticated or not user.has_perm("accounts.use_applicant_area"):
+            return None
+        # A reverse relation: no import of the applicants app (dependencies point one way).
+        return (
+            job.applications.filter(applicant__user=user)
+            .exclude(status__in=["withdrawn", "rejected", "hired"])
+            .only("pk")
+            .first()
         )
 
 

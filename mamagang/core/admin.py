@@ -30,3 +30,16 @@ class NotificationAdmin(admin.ModelAdmin):
     search_fields = ["title", "recipient__display_name"]
     list_select_related = ["recipient"]
     readonly_fields = ["created_at", "updated_at", "emailed_at"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written only by services (histories, registrations): view, never edit here."""
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -165,6 +165,21 @@ CELERY_BEAT_SCHEDULE = {
         # https://crontab.guru/#0_*_*_*_*
         "schedule": crontab(minute=0),
     },
+    "applicants-recheck-daily": {
+        "task": "applicants.tasks.applicants_recheck_daily",
+        "schedule": crontab(minute=30, hour=2),  # 02:30 daily, https://crontab.guru/#30_2_*_*_*
+    },
+    "applicants-saved-search-digests-daily": {
+        "task": "applicants.tasks.saved_search_digests",
+        "schedule": crontab(minute=0, hour=8),  # 08:00 daily, https://crontab.guru/#0_8_*_*_*
+        "kwargs": {"frequency": "daily"},
+    },
+    "applicants-saved-search-digests-weekly": {
+        "task": "applicants.tasks.saved_search_digests",
+        # 08:00 on Mondays, https://crontab.guru/#0_8_*_*_1
+        "schedule": crontab(minute=0, hour=8, day_of_week=1),
+        "kwargs": {"frequency": "weekly"},
+    },
 }
 
 # Demo data loaders run in this order by `manage.py demo_load` (make run).
@@ -172,6 +187,7 @@ MAMAGANG_DEMO_STEPS = [
     "mamagang.core.demo.demo_users_load",
     "employers.demo.demo_employers_load",
     "jobs.demo.demo_jobs_load",
+    "applicants.demo.demo_applicants_load",
 ]
 
 EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

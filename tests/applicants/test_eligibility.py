@@ -106,3 +106,111 @@ def test_child_qualifies_at_the_cut_off_edges(inclusive, on, expected):
 
 def test_child_cutoff_honours_a_regional_age_limit():
     assert child_cutoff(2014, 3, limit_years=14, inclusive=False) == datetime.date(2028, 3, 1)
+
+
+# ---------------------------------------------------------------------------
+# The combined check with reason codes, under a region's policy.
+
+from applicants.eligibility import (  # noqa: E402
+    ChildFacts,
+    PersonFacts,
+    PolicyFacts,
+    Reason,
+    evaluate,
+)
+
+TODAY = datetime.date(2026, 11, 28)
+MOTHER = PersonFacts(
+    birth_date=datetime.date(1990, 6, 15),
+    retirement_category="F50",
+    category="mother",
+    children=(ChildFacts(2019, 3, True),),
+)
+
+
+def test_a_working_age_mother_with_a_verified_young_child_is_eligible_until_its_cutoff():
+    result = evaluate(MOTHER, TODAY, PolicyFacts())
+
+    assert result.eligible
+    assert result.reasons == ()
+    assert result.until == datetime.date(2032, 3, 1)
+
+
+def test_the_retirement_date_ends_eligibility_when_it_comes_first():
+    person = PersonFacts(
+        birth_date=datetime.date(1977, 1, 10),
+        retirement_category="F50",
+        category="mother",
+        children=(ChildFacts(2020, 1, True),),
+    )
+
+    result = evaluate(person, TODAY, PolicyFacts())
+
+    assert result.eligible
+    assert result.until == retirement_date(datetime.date(1977, 1, 10), "F50")
+
+
+def test_every_failing_condition_is_reported_not_only_the_first():
+    person = PersonFacts(
+        birth_date=datetime.date(1960, 1, 1),
+        retirement_category="F50",
+        category="caregiver_disabled",
+        children=(),
+    )
+
+    result = evaluate(person, TODAY, PolicyFacts())
+
+    assert not result.eligible
+    assert result.until is None
+    assert set(result.reasons) == {
+        Reason.NOT_WORKING_AGE,
+        Reason.CATEGORY_NOT_ADMITTED,
+        Reason.NO_CARE_DUTY,
+    }
+    assert all(isinstance(str(label), str) for label in result.reason_labels)
+
+
+def test_a_qualifying_child_not_yet_verified_gives_child_not_verified():
+    person = PersonFacts(**{**MOTHER.__dict__, "children": (ChildFacts(2019, 3, False),)})
+
+    assert evaluate(person, TODAY, PolicyFacts()).reasons == (Reason.CHILD_NOT_VERIFIED,)
+    relaxed = PolicyFacts(require_verified_evidence=False)
+    assert evaluate(person, TODAY, relaxed).eligible
+
+
+def test_the_child_cutoff_follows_the_policy_reading_on_its_edges():
+    person = PersonFacts(**{**MOTHER.__dict__, "children": (ChildFacts(2013, 12, True),)})
+    inclusive, exclusive = PolicyFacts(), PolicyFacts(child_age_inclusive=False)
+
+    # Inclusive ("12周岁以下" includes 12): until 2026-12-01, not on it.
+    assert evaluate(person, datetime.date(2026, 11, 30), inclusive).eligible
+    assert evaluate(person, datetime.date(2026, 12, 1), inclusive).reasons == (
+        Reason.NO_QUALIFYING_CHILD,
+    )
+    # Exclusive: a year earlier.
+    assert evaluate(person, datetime.date(2025, 11, 30), exclusive).eligible
+    assert not evaluate(person, datetime.date(2025, 12, 1), exclusive).eligible
+
+
+def test_other_categories_count_only_where_the_region_admits_them():
+    father = PersonFacts(**{**MOTHER.__dict__, "category": "other_caregiver_child"})
+    zhongshan = PolicyFacts(admitted_categories=frozenset({"mother", "other_caregiver_child"}))
+
+    assert evaluate(father, TODAY, PolicyFacts()).reasons == (Reason.CATEGORY_NOT_ADMITTED,)
+    assert evaluate(father, TODAY, zhongshan).eligible
+
+
+def test_a_carer_of_a_disabled_elder_needs_that_duty_declared_not_a_child():
+    carer = PersonFacts(
+        birth_date=datetime.date(1985, 1, 1),
+        retirement_category="F50",
+        category="caregiver_disabled_elderly",
+        children=(),
+        care_duties=frozenset({"disabled_elderly"}),
+    )
+    policy = PolicyFacts(admitted_categories=frozenset({"caregiver_disabled_elderly"}))
+
+    result = evaluate(carer, TODAY, policy)
+
+    assert result.eligible
+    assert result.until == earliest_retirement(datetime.date(1985, 1, 1), "F50")

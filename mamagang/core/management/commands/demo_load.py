@@ -12,8 +12,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         call_command("regions_load", verbosity=options["verbosity"])
-        # Demo notifications would print dozens of e-mails on the console: keep them in memory.
-        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        # Demo notifications would print dozens of e-mails and texts on the console: keep them
+        # in memory.
+        with override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+            SMS_BACKEND="mamagang.core.sms.LocmemSmsBackend",
+        ):
             for dotted in settings.MAMAGANG_DEMO_STEPS:
                 message = import_string(dotted)()
                 if message:
