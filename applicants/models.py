@@ -140,6 +140,10 @@ class Applicant(BaseModel):
     )
     training_other = models.CharField(_("其他培训需求"), max_length=100, blank=True)
 
+    # Derived from birth date and retirement category (the earlier, 50-year date when the
+    # category is unknown), so set-based checks (the subsidy engine) can read it in SQL.
+    retirement_on = models.DateField(_("法定退休日期"), null=True, blank=True, editable=False)
+
     # Eligibility as of the last daily re-check (applicants.recheck), with reason codes.
     eligibility = models.CharField(
         _("资格"), max_length=12, choices=Eligibility.choices, default=Eligibility.UNKNOWN
@@ -166,6 +170,18 @@ class Applicant(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.id_number_masked})"
+
+    def save(self, *args, **kwargs):
+        from .eligibility import earliest_retirement
+
+        if self.birth_date:
+            self.retirement_on = earliest_retirement(self.birth_date, self.retirement_category)
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None and {"birth_date", "retirement_category"} & set(
+                update_fields
+            ):
+                kwargs["update_fields"] = [*update_fields, "retirement_on"]
+        super().save(*args, **kwargs)
 
 
 class Child(BaseModel):

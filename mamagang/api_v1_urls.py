@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("employers.api_urls")),
     path("", include("jobs.api_urls")),
     path("", include("applicants.api_urls")),
+    path("", include("subsidies.api_urls")),
 ]

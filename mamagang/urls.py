@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("employers.urls")),
     path("", include("jobs.urls")),
     path("", include("applicants.urls")),
+    path("", include("subsidies.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/", include("mamagang.api_urls")),

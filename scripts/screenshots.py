@@ -119,6 +119,18 @@ def main() -> None:
         page.screenshot(path=OUT / "staff-demand-survey.png", full_page=True)
         page.goto(f"{BASE}/staff/applicants/children/")
         page.screenshot(path=OUT / "staff-child-queue.png", full_page=True)
+        page.goto(f"{BASE}/staff/subsidies/")
+        page.screenshot(path=OUT / "staff-subsidy-queue.png", full_page=True)
+        page.goto(f"{BASE}/staff/subsidies/runs/")
+        page.screenshot(path=OUT / "staff-subsidy-runs.png", full_page=True)
+        page.close()
+
+        page = logged_in("13800000002")  # employer: subsidy claims
+        page.goto(f"{BASE}/employer/subsidies/")
+        page.screenshot(path=OUT / "employer-claims.png", full_page=True)
+        page.click("main .card a")
+        page.wait_for_load_state()
+        page.screenshot(path=OUT / "employer-claim.png", full_page=True)
         page.close()
         browser.close()
     print(f"Screenshots written to {OUT}")

@@ -26,6 +26,11 @@ _REGISTRY_STAFF = [
 
 _JOBS_STAFF = ["jobs.moderate_job", "jobs.view_job"]
 _APPLICANTS_STAFF = ["applicants.unmask_applicant", "applicants.verify_child"]
+_SUBSIDIES_STAFF = [
+    "subsidies.review_claimline",
+    "subsidies.import_contributions",
+    "subsidies.run_eligibility",
+]
 
 # What each role holds once all migrations ran (each app's data migration
 # grants its own part; tests check the groups against this table).
@@ -38,6 +43,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_REGISTRY_STAFF,
         *_JOBS_STAFF,
         *_APPLICANTS_STAFF,
+        *_SUBSIDIES_STAFF,
     ],
     Role.BUREAU_ADMIN: [
         "accounts.use_staff_workspace",
@@ -47,6 +53,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_REGISTRY_STAFF,
         *_JOBS_STAFF,
         *_APPLICANTS_STAFF,
+        *_SUBSIDIES_STAFF,
+        "subsidies.add_subsidypolicy",
+        "subsidies.change_subsidypolicy",
+        "subsidies.view_subsidypolicy",
+        "subsidies.add_raterow",
+        "subsidies.change_raterow",
+        "subsidies.view_raterow",
         "employers.change_registryschedule",
         "jobs.change_jobregionsetting",
         "jobs.change_minimumwage",

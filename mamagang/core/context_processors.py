@@ -10,6 +10,7 @@ from .selectors import notification_unread_count
 NAV_SECTIONS = [
     (None, "jobs:job-list", _("找岗位")),
     (None, "employers:registry-index", _("用人单位名录")),
+    (None, "subsidies:publicity", _("补贴公示")),
     ("accounts.use_applicant_area", "applicants:me-home", _("我的求职")),
     ("accounts.use_employer_workspace", "employers:workspace", _("单位工作台")),
     ("accounts.use_staff_workspace", "accounts:staff-workspace", _("工作台")),

@@ -31,6 +31,8 @@ class DemoUser:
     email: str = ""
     scope_codes: tuple[str, ...] = ()
     superuser: bool = False
+    # Bureau admins edit eligibility and subsidy policies in the admin site (/admin/).
+    admin_site: bool = False
 
 
 DEMO_USERS = [
@@ -48,9 +50,10 @@ DEMO_USERS = [
         "13800000004",
         "赵丽华",
         Role.BUREAU_ADMIN,
-        "深圳市人社局管理员（全市各区）",
+        "深圳市人社局管理员（全市各区；/admin/ 中维护补贴和资格政策）",
         "admin@example.cn",
         scope_codes=("440300",),
+        admin_site=True,
     ),
     DemoUser(
         "13800000005",
@@ -99,6 +102,9 @@ def _demo_users_create() -> list[tuple[DemoUser, bool]]:
                 display_name=spec.display_name,
                 email=spec.email,
             )
+        if spec.admin_site and not user.is_staff:
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
         if spec.role:
             user_role_grant(user=user, role=spec.role, granted_by=None)
         for code in spec.scope_codes:

@@ -180,6 +180,28 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=0, hour=8, day_of_week=1),
         "kwargs": {"frequency": "weekly"},
     },
+    "subsidies-runs-monthly": {
+        "task": "subsidies.tasks.runs_monthly",
+        # 03:00 on the 1st: decide every active policy's previous month,
+        # https://crontab.guru/#0_3_1_*_*
+        "schedule": crontab(minute=0, hour=3, day_of_month=1),
+    },
+    "subsidies-runs-nightly": {
+        "task": "subsidies.tasks.runs_nightly",
+        # 01:30 daily: re-decide unpaid lines whose inputs changed, https://crontab.guru/#30_1_*_*_*
+        "schedule": crontab(minute=30, hour=1),
+    },
+    "subsidies-suspicions-scan": {
+        "task": "subsidies.tasks.suspicions_scan",
+        # 02:00 daily, after the nightly re-decision (01:30), https://crontab.guru/#0_2_*_*_*
+        "schedule": crontab(minute=0, hour=2),
+    },
+    "subsidies-recoveries-nightly": {
+        "task": "subsidies.tasks.recoveries_nightly",
+        # 02:15 daily: propose recoveries for paid lines found ineligible,
+        # https://crontab.guru/#15_2_*_*_*
+        "schedule": crontab(minute=15, hour=2),
+    },
 }
 
 # Demo data loaders run in this order by `manage.py demo_load` (make run).
@@ -188,6 +210,7 @@ MAMAGANG_DEMO_STEPS = [
     "employers.demo.demo_employers_load",
     "jobs.demo.demo_jobs_load",
     "applicants.demo.demo_applicants_load",
+    "subsidies.demo.demo_subsidies_load",
 ]
 
 EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

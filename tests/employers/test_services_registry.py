@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from employers.models import ListingPeriod, RegistryEntry, RegistryEvent
 from employers.services import (
@@ -51,7 +52,9 @@ def _entry(status: str, **kwargs) -> RegistryEntry:
     entry = RegistryEntryFactory(approved=True, **kwargs)
     RegistryEntry.objects.filter(pk=entry.pk).update(status=status)
     if status in (Status.SUSPENDED, Status.REMOVED, Status.REJECTED, Status.RETURNED):
-        ListingPeriod.objects.filter(entry=entry).update(listed_until=entry.decided_at.date())
+        ListingPeriod.objects.filter(entry=entry).update(
+            listed_until=timezone.localdate(entry.decided_at)
+        )
     entry.refresh_from_db()
     return entry
 

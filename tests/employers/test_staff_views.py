@@ -330,7 +330,7 @@ def test_staff_queue_counts_by_status_and_default_oldest_first(
 ):
     now = timezone.now()
     middle = RegistryEntryFactory(submitted=True, submitted_at=now - timedelta(days=5))
-    newest = RegistryEntryFactory(submitted=True, submitted_at=now - timedelta(hours=1))
+    newest = RegistryEntryFactory(submitted=True, submitted_at=now)
     oldest = RegistryEntryFactory(submitted=True, submitted_at=now - timedelta(days=20))
     _entry(Status.APPROVED)
     _entry(Status.SUSPENDED)

@@ -27,6 +27,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import IntegrityError, connection, reset_queries, transaction
 from django.utils import timezone
 
+from applicants.eligibility import earliest_retirement
 from applicants.models import Applicant, Child, Consent, FreeWindow
 from applicants.services import CONSENT_TEXT_VERSION
 from employers.models import Employer
@@ -294,6 +295,7 @@ class _Generator:
         number, digest, birth, code = person
         district = self.by_code[code]
         streets = self.streets.get(district.pk)
+        retirement_category = rng.choice(RETIREMENT_CATEGORIES)
         return Applicant(
             user=user,
             full_name=name,
@@ -302,7 +304,9 @@ class _Generator:
                 if rng.random() < 0.9
                 else Applicant.Category.OTHER_CAREGIVER_CHILD
             ),
-            retirement_category=rng.choice(RETIREMENT_CATEGORIES),
+            retirement_category=retirement_category,
+            # bulk_create skips save(): derive it here as Applicant.save does.
+            retirement_on=earliest_retirement(birth, retirement_category),
             # The same encryption, hash and mask as applicant_profile_create.
             id_number_encrypted=encrypt_text(number),
             id_number_hash=digest,

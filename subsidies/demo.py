@@ -1,0 +1,209 @@
+"""
+Demo subsidies for `make run`: the shipped policies (中山, 珠海), a DEMO policy
+for Shenzhen so that the demo employers can claim (its legal reference says it
+is not a real policy), social-insurance contributions for the last three
+completed months with one month missing, 暖心家政's claim for the last two
+months made by 王建华 (lines eligible and ineligible), a run of the last month,
+and one line approved by 陈思远 (宝安 staff; maker-checker allows it: he did
+not submit the claim and is no member of the employer).
+
+The demo hires are recent, so this step moves demo data back where needed:
+the offline hire (吴春燕 at 暖心家政) starts on the 1st of the first of the three
+months, and the employer's listing starts by then too. Only demo rows are
+touched. Runs after applicants.demo. Idempotent: once 暖心家政 has a claim,
+nothing is created.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+
+from django.db import transaction
+from django.utils import timezone
+
+from applicants.models import Employment
+from employers.models import Employer, ListingPeriod
+from jobs.demo import _employers as demo_employers
+from mamagang.accounts.models import User
+from mamagang.core.crypto import decrypt_text
+
+from .engine import add_months
+from .management.commands.subsidies_policies_load import LoadResult, policies_load
+from .models import Claim, ClaimLine, EligibilityRun, SubsidyPolicy
+from .services import claim_submit_for_employer, line_approve, run_start
+from .services.contributions import COLUMNS, contributions_import
+
+WANG = "13800000002"  # 王建华, member of 暖心家政
+BAOAN_STAFF = "13800000003"  # 陈思远
+SHENZHEN = "440300"
+DEMO_REFERENCE = "演示数据，非真实政策"
+
+# Not a real policy: it lets the demo employers in Shenzhen claim. Never in
+# subsidies/data/policies.yaml, so a real system never loads it.
+DEMO_POLICIES = {
+    "policies": [
+        {
+            "region": SHENZHEN,
+            "subsidy_type": code,
+            "legal_reference": DEMO_REFERENCE,
+            "max_months": 12,
+            "requires_contribution": contribution,
+            "requires_listing": payee == "employer",
+            "requires_declaration": payee == "employer",
+            # Above this a second reviewer must approve (maker-checker in the demo).
+            "second_approval_above": "200.00",
+            "rates": [
+                {
+                    "valid_from": datetime.date(2022, 1, 1),
+                    "kind": "per_month",
+                    "amount": amount,
+                    "legal_reference": DEMO_REFERENCE,
+                }
+            ],
+        }
+        for code, payee, amount, contribution in [
+            ("employer_social_insurance", "employer", "300.00", True),
+            ("employer_post", "employer", "100.00", False),
+            ("flexible_social_insurance", "person", "300.00", True),
+        ]
+    ]
+}
+
+
+def demo_subsidies_load() -> str:
+    """Load the policies, the demo contributions, a claim, a run and an approval (once)."""
+    return _demo_subsidies_load()
+
+
+def _month_label(month: datetime.date) -> str:
+    return f"{month.year}年{month.month}月"
+
+
+def _policies_summary(shipped: LoadResult, demo: LoadResult) -> str:
+    created = shipped.created + demo.created
+    text = f"{created} policies created"
+    skipped = sorted(set(shipped.skipped_regions) | set(demo.skipped_regions))
+    if skipped:
+        text += f" (regions not loaded, skipped: {', '.join(skipped)})"
+    return text
+
+
+@transaction.atomic
+def _demo_subsidies_load() -> str:
+    # Create-only: a policy a bureau admin edited in the admin stays as edited.
+    policies = _policies_summary(
+        policies_load(update=False), policies_load(data=DEMO_POLICIES, update=False)
+    )
+    employer = demo_employers().get("nuanxin")
+    users = {u.phone: u for u in User.objects.filter(phone__in=[WANG, BAOAN_STAFF])}
+    if employer is None or len(users) < 2:
+        return f"Demo subsidies: {policies}; claims skipped (load the demo employers first)."
+    if Claim.objects.filter(employer=employer, source=Claim.Source.EMPLOYER).exists():
+        return "Demo subsidies: already there."
+    wang, chen = users[WANG], users[BAOAN_STAFF]
+
+    today = timezone.localdate()
+    last = add_months(today.replace(day=1), -1)
+    months = [add_months(last, -2), add_months(last, -1), last]
+    employments = _cover(employer, months[0])
+    if not employments:
+        return f"Demo subsidies: {policies}; claims skipped (load the demo mothers first)."
+    missing = months[1]
+    contributions = _contributions(employer, employments, months, missing, chen, today)
+
+    claim = claim_submit_for_employer(employer=employer, submitted_by=wang, months=months[1:])
+    lines = list(
+        claim.lines.select_related("subsidy_type", "policy").order_by("month", "subsidy_type_id")
+    )
+    policy = SubsidyPolicy.objects.get(
+        region__code=SHENZHEN, subsidy_type__code="employer_social_insurance"
+    )
+    # The beat task does this on the 1st; run here so the staff's run list has one.
+    run = run_start(policy=policy, month=last, kind=EligibilityRun.Kind.MONTHLY)
+    approved = _approve_one(lines, chen)
+    decisions = ", ".join(
+        f"{_month_label(line.month)} {line.subsidy_type.name} {line.get_decision_display()}"
+        for line in lines
+    )
+    return (
+        f"Demo subsidies: {policies}; {contributions} contribution records "
+        f"({_month_label(missing)} missing); a claim of {len(lines)} lines ({decisions}); "
+        f"a run of {_month_label(run.month)}; {approved} line approved by 陈思远."
+    )
+
+
+def _cover(employer: Employer, first_month: datetime.date) -> list[Employment]:
+    """
+    Let the employer's demo employments and its listing reach back to
+    `first_month`: the offline hire starts then (the application hires keep
+    their dates, they are days old), and the first listing period starts by
+    then. Return the employments that cover `first_month`.
+    """
+    Employment.objects.filter(
+        employer=employer, source=Employment.Source.OFFLINE, start_date__gt=first_month
+    ).update(start_date=first_month)
+    period = employer.listing_periods.order_by("listed_from").first()
+    if period is not None and period.listed_from > first_month:
+        ListingPeriod.objects.filter(pk=period.pk).update(listed_from=first_month)
+    return list(
+        Employment.objects.filter(employer=employer, start_date__lte=first_month)
+        .select_related("applicant")
+        .order_by("pk")
+    )
+
+
+def _contributions(
+    employer: Employer,
+    employments: list[Employment],
+    months: list[datetime.date],
+    missing: datetime.date,
+    imported_by: User,
+    today: datetime.date,
+) -> int:
+    """
+    Import, as staff do, the social-insurance file of the employer's
+    employees for `months` except `missing`, through the real import service.
+    """
+    # The agency's file carries clear ID numbers; the demo writes it from the
+    # demo mothers' encrypted numbers (only the keyed hash is stored).
+    headers = [column.header for column in COLUMNS]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(headers)
+    values = {
+        "insurance_types": "养老、医疗、失业、工伤、生育",
+        "employer_amount": "862.40",
+        "person_amount": "318.60",
+        "employer_uscc": employer.uscc,
+    }
+    for employment in employments:
+        id_number = decrypt_text(employment.applicant.id_number_encrypted)
+        for month in months:
+            if month == missing:
+                continue
+            row = {**values, "id_number": id_number, "month": f"{month:%Y-%m}"}
+            writer.writerow([row.get(column.key, "") for column in COLUMNS])
+    result = contributions_import(
+        file_name=f"社保缴费_{employer.district.name}_{today:%Y%m}（演示数据）.csv",
+        data=buffer.getvalue().encode("utf-8"),
+        region=employer.district,
+        imported_by=imported_by,
+    )
+    if result.errors:
+        raise RuntimeError(f"demo contributions did not import: {result.errors}")
+    return result.created
+
+
+def _approve_one(lines: list[ClaimLine], reviewer: User) -> int:
+    """陈思远 approves the last month's eligible line that needs no second approver."""
+    for line in reversed(lines):
+        threshold = line.policy.second_approval_above
+        if line.decision != ClaimLine.Decision.ELIGIBLE or line.amount is None:
+            continue
+        if threshold is not None and line.amount > threshold:
+            continue
+        line_approve(line=line, by=reviewer, note="已核对就业登记和名录，同意。")
+        return 1
+    return 0
