@@ -19,7 +19,7 @@ ARGS ?=
 # package on these machines (SETUP-NOTES); drop only that line, keep errors.
 PIP_NOISE := { grep -v "^WARNING: Location '.*' is ignored: it is neither a file nor a directory" || true; }
 
-.PHONY: help venv install run test lint compose-check worker beat messages manage clean db-stop up down ci lock
+.PHONY: help venv install browser run test lint compose-check worker beat messages manage clean db-stop up down ci lock
 
 help: ## List targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -45,8 +45,19 @@ run: install ## Migrate, load the demo data and serve on http://127.0.0.1:8000/
 	@echo
 	$(MANAGE) runserver $(ADDR)
 
-test: install ## Run pytest on PostgreSQL (make test ARGS="-k jobs")
+test: install browser ## Run pytest on PostgreSQL, browser journeys included (make test ARGS="-k jobs")
 	$(VENV)/bin/pytest $(ARGS)
+
+# The browser journeys (tests/e2e) drive Debian's Chromium through Playwright's Python
+# package; Playwright's own browser download does not work here (SETUP-NOTES), and
+# without a CJK font every Chinese character renders as a box.
+CHROMIUM ?= /usr/bin/chromium
+browser: ## Install Debian's Chromium and a CJK font for the browser tests (once; needs root or sudo)
+	@if [ -x "$(CHROMIUM)" ] && fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk"; then exit 0; fi; \
+	SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	echo "Installing chromium and fonts-wqy-microhei (Debian packages) for the browser tests"; \
+	$$SUDO apt-get install -y -q chromium fonts-wqy-microhei >/dev/null || \
+	{ $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q chromium fonts-wqy-microhei >/dev/null; }
 
 lint: install ## ruff check
 	$(VENV)/bin/ruff check .

@@ -27,12 +27,14 @@ from mamagang.core.audit import audit_record, snapshot
 from mamagang.regions.models import Region
 
 from .models import (
+    BaseAward,
     Claim,
     ClaimLine,
     ContributionImport,
     ContributionRecord,
     DecisionRecord,
     EligibilityRun,
+    EmploymentBase,
     PaymentBatch,
     RateRow,
     Recovery,
@@ -70,6 +72,7 @@ RATE_FIELDS = [
     "share",
     "cap",
     "legal_reference",
+    "recognition_year",
 ]
 OVERLAP_CONSTRAINT = "raterow_no_overlap"
 # Changed rate rows are parked on distinct one-day ranges here before the
@@ -205,7 +208,10 @@ class RateRowForm(forms.ModelForm):
         policy, valid_from = cleaned.get("policy"), cleaned.get("valid_from")
         if policy is None or valid_from is None or self.has_error("valid_until"):
             return
-        others = RateRow.objects.filter(policy=policy).exclude(pk=self.instance.pk)
+        # Rows of different recognition years (employment-base awards) may share dates.
+        others = RateRow.objects.filter(
+            policy=policy, recognition_year=cleaned.get("recognition_year")
+        ).exclude(pk=self.instance.pk)
         for other in others.order_by("valid_from"):
             if _overlaps(
                 valid_from, cleaned.get("valid_until"), other.valid_from, other.valid_until
@@ -227,11 +233,15 @@ class RateRowFormSet(BaseInlineFormSet):
                 continue
             if data.get("valid_from") is None or form.has_error("valid_until"):
                 continue
-            rows.append((data["valid_from"], data.get("valid_until")))
+            rows.append(
+                (data.get("recognition_year") or 0, data["valid_from"], data.get("valid_until"))
+            )
         rows.sort()
-        for n, (valid_from, valid_until) in enumerate(rows):
-            for other_from, other_until in rows[n + 1 :]:
-                if _overlaps(valid_from, valid_until, other_from, other_until):
+        for n, (year, valid_from, valid_until) in enumerate(rows):
+            for other_year, other_from, other_until in rows[n + 1 :]:
+                if year == other_year and _overlaps(
+                    valid_from, valid_until, other_from, other_until
+                ):
                     raise ValidationError(_overlap_message(valid_from, other_from))
 
 
@@ -239,7 +249,16 @@ class RateRowInline(admin.TabularInline):
     model = RateRow
     form = RateRowForm
     formset = RateRowFormSet
-    fields = ["valid_from", "valid_until", "kind", "amount", "share", "cap", "legal_reference"]
+    fields = [
+        "valid_from",
+        "valid_until",
+        "kind",
+        "amount",
+        "share",
+        "cap",
+        "legal_reference",
+        "recognition_year",
+    ]
     extra = 1
 
 
@@ -446,3 +465,19 @@ class RecoveryAdmin(ReadOnlyAdmin):
     list_display = ["line", "amount", "reasons", "status", "decided_at"]
     list_filter = ["status"]
     list_select_related = ["line"]
+
+
+@admin.register(EmploymentBase)
+class EmploymentBaseAdmin(ReadOnlyAdmin):
+    """Recognised in the staff workspace (/staff/subsidies/bases/), audited there."""
+
+    list_display = ["name", "region", "level", "year", "valid_from", "valid_until", "status"]
+    list_filter = ["level", "status"]
+    list_select_related = ["region"]
+
+
+@admin.register(BaseAward)
+class BaseAwardAdmin(ReadOnlyAdmin):
+    list_display = ["base", "amount", "cap", "status", "decided_at", "paid_at"]
+    list_filter = ["status"]
+    list_select_related = ["base"]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -28,11 +29,13 @@ from employers.models import Employer, ListingPeriod
 from jobs.demo import _employers as demo_employers
 from mamagang.accounts.models import User
 from mamagang.core.crypto import decrypt_text
+from mamagang.regions.models import Region
 
 from .engine import add_months
 from .management.commands.subsidies_policies_load import LoadResult, policies_load
-from .models import Claim, ClaimLine, EligibilityRun, SubsidyPolicy
+from .models import Claim, ClaimLine, EligibilityRun, EmploymentBase, SubsidyPolicy
 from .services import claim_submit_for_employer, line_approve, run_start
+from .services.bases import base_award_propose, base_recognise
 from .services.contributions import COLUMNS, contributions_import
 
 WANG = "13800000002"  # 王建华, member of 暖心家政
@@ -69,7 +72,29 @@ DEMO_POLICIES = {
             ("flexible_social_insurance", "person", "300.00", True),
         ]
     ]
+    + [
+        {
+            # A city's employment-base awards by year of recognition (Zhuhai's shape).
+            "region": SHENZHEN,
+            "subsidy_type": "employment_base_award",
+            "legal_reference": DEMO_REFERENCE,
+            "retirement_extension_years": None,
+            "requires_contribution": False,
+            "requires_declaration": False,
+            "rates": [
+                {
+                    "valid_from": datetime.date(2022, 1, 1),
+                    "kind": "per_year",
+                    "amount": amount,
+                    "recognition_year": year,
+                    "legal_reference": DEMO_REFERENCE,
+                }
+                for year, amount in ((1, "200000.00"), (2, "100000.00"))
+            ],
+        }
+    ]
 }
+CITY_ADMIN = "13800000004"  # 赵丽华, Shenzhen
 
 
 def demo_subsidies_load() -> str:
@@ -102,6 +127,7 @@ def _demo_subsidies_load() -> str:
         return f"Demo subsidies: {policies}; claims skipped (load the demo employers first)."
     if Claim.objects.filter(employer=employer, source=Claim.Source.EMPLOYER).exists():
         return "Demo subsidies: already there."
+    bases = _demo_base(employer, today=timezone.localdate())
     wang, chen = users[WANG], users[BAOAN_STAFF]
 
     today = timezone.localdate()
@@ -130,8 +156,31 @@ def _demo_subsidies_load() -> str:
     return (
         f"Demo subsidies: {policies}; {contributions} contribution records "
         f"({_month_label(missing)} missing); a claim of {len(lines)} lines ({decisions}); "
-        f"a run of {_month_label(run.month)}; {approved} line approved by 陈思远."
+        f"a run of {_month_label(run.month)}; {approved} line approved by 陈思远; {bases}."
     )
+
+
+def _demo_base(employer: Employer, *, today: datetime.date) -> str:
+    """暖心家政 recognised by Shenzhen as a city base, with an award awaiting 陈思远's approval."""
+    admin = User.objects.filter(phone=CITY_ADMIN).first()
+    if admin is None or EmploymentBase.objects.filter(employer=employer).exists():
+        return "no employment base"
+    start = add_months(today.replace(day=1), -3)
+    ListingPeriod.objects.filter(employer=employer, listed_from__gt=start).update(listed_from=start)
+    base = base_recognise(
+        employer=employer,
+        region=Region.objects.get(code=SHENZHEN),
+        valid_from=start,
+        document_number="深人社（演示）〔2026〕1号",
+        by=admin,
+    )
+    base_award_propose(
+        base=base,
+        amount=Decimal("50000.00"),
+        basis="认定年度内吸纳12名妈妈稳定就业，开展育儿友好排班（演示数据）。",
+        by=admin,
+    )
+    return "暖心家政 recognised as a city employment base, a 50,000 award awaiting approval"
 
 
 def _cover(employer: Employer, first_month: datetime.date) -> list[Employment]:

@@ -10,6 +10,7 @@ from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import ArrayField, DateRangeField, RangeOperators
 from django.db import models
 from django.db.models import F, Func, Q
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from mamagang.core.models import BaseModel
@@ -138,6 +139,14 @@ class RateRow(BaseModel):
         _("每月上限（元）"), max_digits=12, decimal_places=2, null=True, blank=True
     )
     legal_reference = models.CharField(_("依据"), max_length=300, blank=True)
+    # Employment-base awards only: the cap of the n-th year of a base's
+    # recognition (Zhuhai: year 1 at most 200,000, year 2 at most 100,000).
+    recognition_year = models.PositiveSmallIntegerField(
+        _("认定年度"),
+        null=True,
+        blank=True,
+        help_text=_("仅用于就业基地奖补：认定后第几年的上限。"),
+    )
 
     class Meta:
         verbose_name = _("补贴标准")
@@ -148,8 +157,13 @@ class RateRow(BaseModel):
                 name="raterow_no_overlap",
                 expressions=[
                     (F("policy"), RangeOperators.EQUAL),
+                    (Coalesce("recognition_year", 0), RangeOperators.EQUAL),
                     (DateRange("valid_from", "valid_until"), RangeOperators.OVERLAPS),
                 ],
+            ),
+            models.CheckConstraint(
+                condition=Q(recognition_year__isnull=True) | Q(recognition_year__gte=1),
+                name="raterow_recognition_year",
             ),
             models.CheckConstraint(
                 condition=Q(valid_until__isnull=True) | Q(valid_until__gt=F("valid_from")),
@@ -551,6 +565,9 @@ class RunChunk(models.Model):
     last_error = models.TextField(_("最近错误"), blank=True)
     decided = models.PositiveIntegerField(_("判定数"), default=0)
     changed = models.PositiveIntegerField(_("变化数"), default=0)
+    # When a worker last took the chunk: a chunk still "processing" long after
+    # this is judged stuck (its worker died) and may be taken again.
+    started_at = models.DateTimeField(_("开始处理时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("判定分块")
@@ -746,3 +763,158 @@ class Recovery(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.line_id} {self.amount}"
+
+
+class EmploymentBase(BaseModel):
+    """
+    An employer recognised by a city or the province as a 妈妈岗 employment
+    base (就业基地) for one year (DOMAIN.md §2.6). A renewal is a new row with
+    the next `year`: awards are capped by the year of recognition (Zhuhai:
+    at most 200,000 CNY in the first year, 100,000 in the second), read from
+    the recognising region's employment-base-award policy.
+    """
+
+    class Level(models.TextChoices):
+        CITY = "city", _("市级")
+        PROVINCE = "province", _("省级")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("有效")
+        REVOKED = "revoked", _("已撤销")
+
+    employer = models.ForeignKey(
+        "employers.Employer",
+        verbose_name=_("用人单位"),
+        on_delete=models.PROTECT,
+        related_name="employment_bases",
+    )
+    # The recognising authority: a city, or the province.
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("认定地区"), on_delete=models.PROTECT, related_name="+"
+    )
+    level = models.CharField(_("级别"), max_length=10, choices=Level.choices)
+    year = models.PositiveSmallIntegerField(_("认定年度（第几年）"))
+    name = models.CharField(_("基地名称"), max_length=120)
+    document_number = models.CharField(_("认定文号"), max_length=120)
+    valid_from = models.DateField(_("认定起始日"))
+    valid_until = models.DateField(_("认定截止日（不含）"))
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
+    revoked_reason = models.TextField(_("撤销原因"), blank=True)
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    recognised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("认定登记人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("妈妈岗就业基地")
+        verbose_name_plural = _("妈妈岗就业基地")
+        ordering = ["-valid_from", "-pk"]
+        permissions = [("recognise_employmentbase", _("认定就业基地、核定基地奖补"))]
+        constraints = [
+            ExclusionConstraint(
+                name="employmentbase_no_overlap",
+                expressions=[
+                    (F("employer"), RangeOperators.EQUAL),
+                    (F("region"), RangeOperators.EQUAL),
+                    (DateRange("valid_from", "valid_until"), RangeOperators.OVERLAPS),
+                ],
+                condition=Q(status="active"),
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_until__gt=F("valid_from")), name="employmentbase_valid_range"
+            ),
+            models.CheckConstraint(condition=Q(year__gte=1), name="employmentbase_year"),
+            models.CheckConstraint(
+                condition=Q(status="active") | Q(revoked_at__isnull=False),
+                name="employmentbase_revoked_at",
+            ),
+        ]
+        indexes = [models.Index(fields=["region", "status", "valid_from"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BaseAward(BaseModel):
+    """
+    An award (奖补) to an employment base for its year of recognition. Its
+    amount counts against that year's cap from the moment it is proposed
+    (so two proposals cannot together pass it); a rejected one frees it.
+    Whoever proposed an award cannot approve it (database).
+    """
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("待审批")
+        APPROVED = "approved", _("已批准")
+        REJECTED = "rejected", _("未批准")
+        PAID = "paid", _("已发放")
+
+    base = models.ForeignKey(
+        EmploymentBase, verbose_name=_("就业基地"), on_delete=models.PROTECT, related_name="awards"
+    )
+    policy = models.ForeignKey(
+        SubsidyPolicy, verbose_name=_("补贴政策"), on_delete=models.PROTECT, related_name="+"
+    )
+    rate_row = models.ForeignKey(
+        RateRow, verbose_name=_("适用标准"), on_delete=models.PROTECT, related_name="+"
+    )
+    cap = models.DecimalField(_("当年上限（元）"), max_digits=12, decimal_places=2)
+    amount = models.DecimalField(_("奖补金额（元）"), max_digits=12, decimal_places=2)
+    basis = models.TextField(_("核定依据"))
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.PROPOSED
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("提出人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审批人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_note = models.TextField(_("审批意见"), blank=True)
+    paid_at = models.DateTimeField(_("发放时间"), null=True, blank=True)
+    paid_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发放登记人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("基地奖补")
+        verbose_name_plural = _("基地奖补")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="baseaward_amount_positive"),
+            models.CheckConstraint(condition=Q(amount__lte=F("cap")), name="baseaward_within_cap"),
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("proposed_by")),
+                name="baseaward_four_eyes",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="proposed") | Q(decided_by__isnull=False),
+                name="baseaward_decided_by_someone",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="paid") | Q(paid_at__isnull=False),
+                name="baseaward_paid_at",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.base_id} {self.amount}"

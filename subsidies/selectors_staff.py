@@ -167,12 +167,16 @@ def subsidy_type_choice_list() -> QuerySet[SubsidyType]:
 
 
 def policy_list_for_staff(*, user: User | AnonymousUser) -> QuerySet[SubsidyPolicy]:
-    """Return the policies whose region lies in `user`'s regions."""
+    """
+    Return the policies whose region lies in `user`'s regions and that runs
+    decide (employment-base awards are per base and year, never claim lines).
+    """
     prefixes = region_prefixes_for_user(user=user)
     if not prefixes:
         return SubsidyPolicy.objects.none()
     return (
         SubsidyPolicy.objects.filter(_scope_q(prefixes, "region__code"))
+        .exclude(subsidy_type__code="employment_base_award")
         .select_related("region", "subsidy_type")
         .order_by("region__code", "subsidy_type__code")
     )

@@ -3,10 +3,14 @@ contribution imports, and the public notice (公示)."""
 
 from .views import (
     employer,
+    employer_bases,
     public,
     staff,
+    staff_bases,
     staff_contributions,
+    staff_dashboard,
     staff_payments,
+    staff_policies,
     staff_suspicions,
 )
 
@@ -14,9 +18,13 @@ app_name = "subsidies"
 
 urlpatterns = [
     *employer.urlpatterns,
+    *employer_bases.urlpatterns,
     *staff.urlpatterns,
     *staff_contributions.urlpatterns,
     *staff_payments.urlpatterns,
     *staff_suspicions.urlpatterns,
+    *staff_dashboard.urlpatterns,
+    *staff_policies.urlpatterns,
+    *staff_bases.urlpatterns,
     *public.urlpatterns,
 ]

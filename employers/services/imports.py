@@ -10,7 +10,6 @@ import csv
 import datetime
 import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
@@ -25,6 +24,7 @@ from mamagang.accounts.selectors import user_may_act_on_region
 from mamagang.core.audit import audit_record_many, snapshot
 from mamagang.core.exceptions import DomainError
 from mamagang.core.identifiers import normalize_uscc, uscc_entity_type, validate_uscc
+from mamagang.core.tabular import TabularError, read_rows
 from mamagang.regions.models import Region
 from mamagang.regions.selectors import county_level_q
 
@@ -145,18 +145,6 @@ def _read_bytes(file: IO[bytes] | UploadedFile) -> bytes:
     return data
 
 
-def _decode_csv(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    # Excel on Chinese Windows saves "CSV" in GBK; GB18030 is its superset.
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError as exc:
-        raise ImportFailed(_("无法识别文件编码，请另存为 UTF-8 编码的 CSV 文件。")) from exc
-
-
 def _cell_text(value: Any) -> str:
     if value is None:
         return ""
@@ -168,40 +156,6 @@ def _cell_text(value: Any) -> str:
     if isinstance(value, datetime.datetime | datetime.date):
         return value.isoformat()
     return str(value).strip()
-
-
-def _rows_csv(data: bytes) -> list[list[str]]:
-    text = _decode_csv(data)
-    try:
-        return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
-    except csv.Error as exc:
-        raise ImportFailed(_("CSV 文件格式有误：%(e)s") % {"e": exc}) from exc
-
-
-def _rows_xlsx(data: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
-        raise ImportFailed(_("无法读取该 Excel 文件，请确认是 .xlsx 格式。")) from exc
-    try:
-        if not workbook.worksheets:
-            return []
-        rows: list[list[str]] = []
-        data_rows = 0
-        for values in workbook.worksheets[0].iter_rows(values_only=True):
-            row = [_cell_text(value) for value in values]
-            rows.append(row)
-            if any(row):
-                data_rows += 1
-            # Stop reading early: the limit error needs no more than this.
-            if data_rows > MAX_ROWS + 1:
-                break
-        return rows
-    finally:
-        workbook.close()
 
 
 def _normalise_header(value: str) -> str:
@@ -419,17 +373,10 @@ class _RowChecker:
 
 def _parse(data: bytes, filename: str) -> list[tuple[int, dict[str, str]]]:
     """Return (row number, {key: text}) for every non-blank data row."""
-    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    if suffix == "csv":
-        rows = _rows_csv(data)
-    elif suffix == "xlsx":
-        rows = _rows_xlsx(data)
-    elif suffix in ("xls", "et", "wps"):
-        raise ImportFailed(_("不支持旧版 Excel 文件，请另存为 .xlsx 或 .csv 后上传。"))
-    else:
-        raise ImportFailed(_("只能导入 .csv 或 .xlsx 文件。"))
-    if not rows or not any(rows[0]):
-        raise ImportFailed(_("文件是空的，或第1行不是表头。"))
+    try:
+        rows = read_rows(data, filename, cell_text=_cell_text, max_rows=MAX_ROWS)
+    except TabularError as exc:
+        raise ImportFailed(exc.message) from exc
     positions, errors = _header_map(rows[0])
     if errors:
         raise ImportFailed(errors=errors)

@@ -30,6 +30,8 @@ _SUBSIDIES_STAFF = [
     "subsidies.review_claimline",
     "subsidies.import_contributions",
     "subsidies.run_eligibility",
+    "subsidies.recognise_employmentbase",
+    "subsidies.view_employmentbase",
 ]
 
 # What each role holds once all migrations ran (each app's data migration

@@ -11,12 +11,9 @@ trail or an error message.
 
 from __future__ import annotations
 
-import csv
 import datetime
 import hashlib
-import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -34,6 +31,7 @@ from mamagang.core.audit import audit_record
 from mamagang.core.crypto import keyed_hash
 from mamagang.core.exceptions import DomainError
 from mamagang.core.identifiers import validate_resident_id, validate_uscc
+from mamagang.core.tabular import TabularError, read_rows
 from mamagang.regions.models import Region
 
 from ..models import ContributionImport, ContributionRecord
@@ -179,18 +177,6 @@ class _FileError(Exception):
 # Reading the file -------------------------------------------------------------
 
 
-def _decode_csv(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    # Excel on Chinese Windows saves "CSV" in GBK; GB18030 is its superset.
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError as exc:
-        raise _FileError(_("无法识别文件编码，请另存为 UTF-8 编码的 CSV 文件。")) from exc
-
-
 def _cell_text(value: Any) -> str:
     if value is None:
         return ""
@@ -205,36 +191,6 @@ def _cell_text(value: Any) -> str:
             return f"{value.year:04d}-{value.month:02d}"
         return value.strftime("%Y-%m-%d")
     return str(value).strip()
-
-
-def _rows_csv(data: bytes) -> list[list[str]]:
-    text = _decode_csv(data)
-    try:
-        return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
-    except csv.Error as exc:
-        raise _FileError(_("CSV 文件格式有误：%(e)s") % {"e": exc}) from exc
-
-
-def _rows_xlsx(data: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
-        raise _FileError(_("无法读取该 Excel 文件，请确认是 .xlsx 格式。")) from exc
-    try:
-        if not workbook.worksheets:
-            return []
-        rows: list[list[str]] = []
-        for values in workbook.worksheets[0].iter_rows(values_only=True):
-            rows.append([_cell_text(value) for value in values])
-            # Stop early: the limit error needs no more than this.
-            if len(rows) > MAX_ROWS + 1:
-                break
-        return rows
-    finally:
-        workbook.close()
 
 
 def _normalise_header(value: str) -> str:
@@ -275,17 +231,10 @@ def _header_map(header: list[str]) -> tuple[dict[int, str], list[RowError]]:
 
 def _parse(data: bytes, file_name: str) -> tuple[list[tuple[int, dict[str, str]]], list[RowError]]:
     """Return (row number, {key: text}) for every non-blank data row, or the file's errors."""
-    suffix = file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
-    if suffix == "csv":
-        rows = _rows_csv(data)
-    elif suffix == "xlsx":
-        rows = _rows_xlsx(data)
-    elif suffix in ("xls", "et", "wps"):
-        raise _FileError(_("不支持旧版 Excel 文件，请另存为 .xlsx 或 .csv 后上传。"))
-    else:
-        raise _FileError(_("只能导入 .csv 或 .xlsx 文件。"))
-    if not rows or not any(rows[0]):
-        raise _FileError(_("文件是空的，或第1行不是表头。"))
+    try:
+        rows = read_rows(data, file_name, cell_text=_cell_text, max_rows=MAX_ROWS)
+    except TabularError as exc:
+        raise _FileError(exc.message) from exc
     positions, errors = _header_map(rows[0])
     if errors:
         return [], errors

@@ -15,8 +15,10 @@ from functools import partial
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from mamagang.accounts.models import User
+from mamagang.core.exceptions import DomainError
 
 from ..engine import add_months, lines_decide
 from ..models import ClaimLine, EligibilityRun, RunChunk, SubsidyPolicy
@@ -34,6 +36,9 @@ def _enqueue(chunk_ids: list[int]) -> None:
         transaction.on_commit(partial(run_chunk_decide.delay, chunk_id=chunk_id))
 
 
+BASE_AWARD = "employment_base_award"
+
+
 def run_start(
     *,
     policy: SubsidyPolicy,
@@ -48,6 +53,10 @@ def run_start(
     免申即享 lines of an auto-generating policy). If a run of that policy
     and month is unfinished, return it instead (and re-queue its chunks).
     """
+    if policy.subsidy_type.code == BASE_AWARD:
+        raise DomainError(
+            _("就业基地奖补按基地和认定年度核定，不按月判定。"), code="base_award_not_run"
+        )
     now = now or timezone.now()
     month = month.replace(day=1)
     open_run = EligibilityRun.objects.filter(
@@ -124,7 +133,8 @@ def run_chunk_process(*, chunk_id: int, now: datetime.datetime | None = None) ->
             return False
         chunk.status = RunChunk.Status.PROCESSING
         chunk.attempts += 1
-        chunk.save(update_fields=["status", "attempts"])
+        chunk.started_at = now
+        chunk.save(update_fields=["status", "attempts", "started_at"])
     run = chunk.run
     try:
         result = lines_decide(
@@ -177,7 +187,9 @@ def run_resume(*, run: EligibilityRun, now: datetime.datetime | None = None) -> 
     stale = now - CHUNK_STALE
     chunk_ids = list(
         run.chunks.exclude(status=RunChunk.Status.DONE)
-        .exclude(status=RunChunk.Status.PROCESSING, run__updated_at__gte=stale)
+        # A chunk being processed is left alone unless its own worker took it
+        # long ago (the run's other chunks may be progressing meanwhile).
+        .exclude(status=RunChunk.Status.PROCESSING, started_at__gte=stale)
         .values_list("pk", flat=True)
     )
     if run.status == EligibilityRun.Status.FAILED:
@@ -194,9 +206,10 @@ def runs_start_monthly(*, today: datetime.date) -> list[EligibilityRun]:
     month = add_months(today.replace(day=1), -1)
     return [
         run_start(policy=policy, month=month, kind=EligibilityRun.Kind.MONTHLY)
-        for policy in SubsidyPolicy.objects.select_related("region", "subsidy_type").filter(
-            active=True
-        )
+        for policy in SubsidyPolicy.objects.select_related("region", "subsidy_type")
+        .filter(active=True)
+        # Employment-base awards are per base and year, never claim lines.
+        .exclude(subsidy_type__code=BASE_AWARD)
     ]
 
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import path
+from django.utils import timezone
 from django.views.generic import TemplateView
 
+from ..selectors_bases import base_list_public
 from ..selectors_payments import RECENTLY_ENDED_DAYS, publicity_notice
 
 
@@ -25,6 +27,7 @@ class PublicityView(TemplateView):
         region_code = self.request.GET.get("region", "").strip()[:12]
         return super().get_context_data(
             notice=publicity_notice(region_code=region_code),
+            bases=base_list_public(today=timezone.localdate(), region_code=region_code),
             recent_days=RECENTLY_ENDED_DAYS,
             **kwargs,
         )

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import pytest
 from django.conf import settings
 from django.utils import timezone
@@ -8,12 +10,14 @@ from mamagang.core.models import AuditEvent
 from subsidies.demo import DEMO_REFERENCE
 from subsidies.engine import add_months
 from subsidies.models import (
+    BaseAward,
     Claim,
     ClaimLine,
     ContributionImport,
     ContributionRecord,
     DecisionRecord,
     EligibilityRun,
+    EmploymentBase,
     RateRow,
     SubsidyPolicy,
 )
@@ -76,13 +80,23 @@ def test_demo_claim_lines_are_decided_reviewed_and_load_twice_unchanged(
 
     # Policies: the shipped ones and the marked demo policy for Shenzhen.
     assert SubsidyPolicy.objects.filter(region__code="442000").count() == 3
-    assert not SubsidyPolicy.objects.get(region__code="440400").active
+    # Zhuhai's base awards are read by the base pages, never decided as claim lines.
+    assert SubsidyPolicy.objects.get(region__code="440400").active
     demo = SubsidyPolicy.objects.filter(region__code="440300")
-    assert demo.count() == 3
+    assert demo.count() == 4
     assert set(demo.values_list("legal_reference", flat=True)) == {DEMO_REFERENCE}
     assert set(
         RateRow.objects.filter(policy__in=demo).values_list("legal_reference", flat=True)
     ) == {DEMO_REFERENCE}
+
+    # 暖心家政 is a city employment base in its first year, an award awaiting a second person.
+    base = EmploymentBase.objects.get()
+    assert base.employer.name == "深圳市宝安区暖心家政服务有限公司"
+    assert (base.year, base.region.code) == (1, "440300")
+    award = base.awards.get()
+    assert award.status == BaseAward.Status.PROPOSED
+    assert award.proposed_by.phone == "13800000004"
+    assert award.cap == Decimal("200000.00")
 
     # Contributions for the last three completed months, the middle one missing.
     today = timezone.localdate()

@@ -73,9 +73,10 @@ def test_shipped_file_seeds_zhongshan_and_zhuhai(zhongshan_zhuhai):
     assert "中府函〔2022〕226号" in employer_si.legal_reference
     zhuhai = SubsidyPolicy.objects.get(region__code="440400")
     assert zhuhai.subsidy_type.code == "employment_base_award"
-    assert not zhuhai.active  # not a per-person-month subsidy: never claimed as lines
-    assert _rates("440400", "employment_base_award") == [
-        (datetime.date(2024, 1, 1), None, "per_year", Decimal("200000.00"))
+    assert zhuhai.active
+    assert sorted(zhuhai.rates.values_list("recognition_year", "valid_from", "kind", "amount")) == [
+        (1, datetime.date(2024, 1, 1), "per_year", Decimal("200000.00")),
+        (2, datetime.date(2024, 1, 1), "per_year", Decimal("100000.00")),
     ]
     events = AuditEvent.objects.filter(action="subsidy_policy.loaded")
     assert events.count() == 4

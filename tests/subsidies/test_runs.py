@@ -245,7 +245,9 @@ def test_a_stale_processing_chunk_is_taken_again(auto_month, django_capture_on_c
     run = run_start(policy=auto_month, month=MONTH, chunk_size=2)
     dead = run.chunks.order_by("first_id").first()
     # Its worker took it and died.
-    RunChunk.objects.filter(pk=dead.pk).update(status=RunChunk.Status.PROCESSING, attempts=1)
+    RunChunk.objects.filter(pk=dead.pk).update(
+        status=RunChunk.Status.PROCESSING, attempts=1, started_at=timezone.now()
+    )
 
     # A fresh "processing" chunk is left to its worker.
     assert run_resume(run=run, now=timezone.now()) == 2
@@ -259,6 +261,31 @@ def test_a_stale_processing_chunk_is_taken_again(auto_month, django_capture_on_c
     assert (dead.status, dead.attempts) == (RunChunk.Status.DONE, 2)
     assert run.status == EligibilityRun.Status.DONE
     assert run.lines_decided == 5
+
+
+def test_a_stuck_chunk_is_judged_by_its_own_start_not_the_runs_progress(
+    auto_month, django_capture_on_commit_callbacks
+):
+    lines_generate_for_month(policy=auto_month, month=MONTH)
+    run = run_start(policy=auto_month, month=MONTH, chunk_size=2)
+    dead, *others = run.chunks.order_by("first_id")
+    long_ago = timezone.now() - datetime.timedelta(hours=2)
+    RunChunk.objects.filter(pk=dead.pk).update(
+        status=RunChunk.Status.PROCESSING, attempts=1, started_at=long_ago
+    )
+    # The other chunks finish now, so the run itself was updated a moment ago.
+    for chunk in others:
+        run_chunk_process(chunk_id=chunk.pk)
+    run.refresh_from_db()
+    assert run.updated_at > timezone.now() - datetime.timedelta(minutes=1)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert run_resume(run=run) == 1
+
+    dead.refresh_from_db()
+    run.refresh_from_db()
+    assert dead.status == RunChunk.Status.DONE
+    assert run.status == EligibilityRun.Status.DONE
 
 
 def test_runs_start_monthly_generates_bureau_lines_for_declared_employments(

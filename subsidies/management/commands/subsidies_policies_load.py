@@ -47,7 +47,16 @@ POLICY_FIELDS: dict[str, str] = {
     "auto_generate": _BOOL,
     "active": _BOOL,
 }
-RATE_FIELDS = ["valid_from", "valid_until", "kind", "amount", "share", "cap", "legal_reference"]
+RATE_FIELDS = [
+    "valid_from",
+    "valid_until",
+    "kind",
+    "amount",
+    "share",
+    "cap",
+    "legal_reference",
+    "recognition_year",
+]
 AUDITED_POLICY_FIELDS = ["region", "subsidy_type", "legal_reference", *POLICY_FIELDS]
 
 
@@ -141,6 +150,11 @@ def _parse_rate(raw: Any, where: str, errors: list[str]) -> _Rate | None:
         for name, places in (("amount", 2), ("share", 4), ("cap", 2)):
             if raw.get(name) is not None:
                 values[name] = _amount(raw[name], places)
+        if raw.get("recognition_year") is not None:
+            year = raw["recognition_year"]
+            if not isinstance(year, int) or isinstance(year, bool) or year < 1:
+                raise ValueError("recognition_year must be a whole number from 1")
+            values["recognition_year"] = year
         _check_kind(values)
     except (ValueError, InvalidOperation, TypeError) as exc:
         errors.append(f"{where}: {exc}")
@@ -201,12 +215,15 @@ def _parse_policy(raw: Any, where: str, errors: list[str]) -> _Policy | None:
 
 
 def _check_overlaps(rates: list[_Rate], where: str, errors: list[str]) -> None:
-    """Rate rows of one policy may not overlap (nor repeat a valid_from)."""
+    """Rate rows of one policy (and recognition year) may not overlap (nor repeat a valid_from)."""
     far = datetime.date.max
-    spans = sorted((r.values["valid_from"], r.values["valid_until"] or far) for r in rates)
-    for n, (start, end) in enumerate(spans):
-        for other_start, _other_end in spans[n + 1 :]:
-            if other_start < end:
+    spans = sorted(
+        (r.values["recognition_year"] or 0, r.values["valid_from"], r.values["valid_until"] or far)
+        for r in rates
+    )
+    for n, (year, start, end) in enumerate(spans):
+        for other_year, other_start, _other_end in spans[n + 1 :]:
+            if year == other_year and other_start < end:
                 errors.append(f"{where}: rate rows from {start} and {other_start} overlap")
 
 
@@ -275,10 +292,15 @@ def _apply(spec: _Policy, policy: SubsidyPolicy, errors: list[str]) -> bool:
         return False
     if changed:
         policy.save()
-    existing = {} if is_new else {rate.valid_from: rate for rate in policy.rates.all()}
+    existing = (
+        {}
+        if is_new
+        else {(rate.valid_from, rate.recognition_year): rate for rate in policy.rates.all()}
+    )
     for spec_rate in spec.rates:
         values = spec_rate.values
-        rate = existing.get(values["valid_from"]) or RateRow(policy=policy)
+        key = (values["valid_from"], values["recognition_year"])
+        rate = existing.get(key) or RateRow(policy=policy)
         dirty = rate._state.adding
         for name, value in values.items():
             if getattr(rate, name) != value:
