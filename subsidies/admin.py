@@ -321,11 +321,14 @@ class SubsidyPolicyAdmin(AuditedAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "region":
-            # A policy belongs to a city or a district (a plain list: bureau
-            # admins hold no permission on regions for an autocomplete).
+            # A policy belongs to a city or a district, or (employment-base
+            # awards of provincial bases) a province: a plain list, as bureau
+            # admins hold no permission on regions for an autocomplete.
             kwargs["queryset"] = (
                 Region.objects.current()
-                .filter(level__in=[Region.Level.CITY, Region.Level.DISTRICT])
+                .filter(
+                    level__in=[Region.Level.PROVINCE, Region.Level.CITY, Region.Level.DISTRICT]
+                )
                 .order_by("code")
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
