@@ -123,6 +123,19 @@ def main() -> None:
         page.screenshot(path=OUT / "staff-subsidy-queue.png", full_page=True)
         page.goto(f"{BASE}/staff/subsidies/runs/")
         page.screenshot(path=OUT / "staff-subsidy-runs.png", full_page=True)
+        page.goto(f"{BASE}/staff/subsidies/bases/")
+        page.click("main table a")
+        page.wait_for_load_state()
+        page.screenshot(path=OUT / "staff-base.png", full_page=True)
+        page.close()
+
+        page = logged_in("13800000004")  # 深圳市 admin: dashboard and policies
+        page.goto(f"{BASE}/staff/subsidies/dashboard/")
+        page.screenshot(path=OUT / "staff-subsidy-dashboard.png", full_page=True)
+        page.goto(f"{BASE}/staff/subsidies/policies/")
+        page.click("main table a, main .item-list a")
+        page.wait_for_load_state()
+        page.screenshot(path=OUT / "staff-policy.png", full_page=True)
         page.close()
 
         page = logged_in("13800000002")  # employer: subsidy claims

@@ -14,6 +14,53 @@ def services_required() -> bool:
     return os.environ.get("MAMAGANG_REQUIRE_SERVICES", "").lower() in {"1", "true", "yes"}
 
 
+def seed_reference_rows() -> None:
+    """
+    Recreate what the data migrations seed: the role groups with their
+    permissions and the subsidy types. A transactional test's flush removes
+    them, and tests that run after it (in any order) may need them.
+    """
+    import importlib
+
+    from django.apps import apps as django_apps
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.auth.models import Permission
+
+    from mamagang.accounts.roles import ROLE_PERMISSIONS
+    from subsidies.models import SubsidyType
+
+    seed = importlib.import_module("subsidies.migrations.0002_subsidy_types_and_roles")
+    for code, name, payee, description in seed.TYPES:
+        SubsidyType.objects.get_or_create(
+            code=code, defaults={"name": name, "payee": payee, "description": description}
+        )
+    if Group.objects.filter(name__in=[str(role) for role in ROLE_PERMISSIONS]).count() == len(
+        ROLE_PERMISSIONS
+    ):
+        return
+    for app_config in django_apps.get_app_configs():
+        create_permissions(app_config, verbosity=0)
+    permissions = {
+        (p.content_type.app_label, p.codename): p
+        for p in Permission.objects.select_related("content_type")
+    }
+    for role, dotted in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=str(role))
+        wanted = [tuple(name.split(".")) for name in dotted]
+        missing = [".".join(key) for key in wanted if key not in permissions]
+        assert not missing, f"no permission rows for {role}: {missing}"
+        group.permissions.set([permissions[key] for key in wanted])
+
+
+@pytest.fixture(autouse=True)
+def _reference_rows_after_flush(request):
+    """Transactional tests start with the migrations' rows, whatever ran before them."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        request.getfixturevalue("transactional_db")
+        seed_reference_rows()
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     """Give every test an empty cache (login failure counts live there)."""

@@ -32,13 +32,15 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, ListView, TemplateView
 
+from jobs.filters import parse_free
 from jobs.forms import describe_windows
 from jobs.models import Job
 from jobs.schedule import Window
-from jobs.views.public import job_card
+from jobs.views.public import FREE_PRESETS, job_card
 from mamagang.core.audit import audit_record
 from mamagang.core.exceptions import DomainError
 
+from ..eligibility import REASON_LABELS, Reason
 from ..fit import schedule_overlap, windows_from_rows
 from ..forms import (
     ApplyForm,
@@ -107,6 +109,34 @@ AREA_LABELS = {
     "intentions": _("求职意向"),
     "training": _("培训需求"),
     "experience": _("工作经历"),
+}
+
+# What she can do about each reason she does not qualify yet, and where (issue 7: a
+# reason alone left her guessing). Working age has no step she could take.
+REASON_NEXT_STEPS = {
+    Reason.CHILD_NOT_VERIFIED: (
+        _(
+            "请带上登记时选择的证明材料原件，到居住地区人社局或街道服务窗口核验一次，"
+            "核验后这里会自动更新。"
+        ),
+        "applicants:me-children",
+        _("查看登记的子女"),
+    ),
+    Reason.NO_QUALIFYING_CHILD: (
+        _("请在“子女和家庭照护”中登记孩子的出生年月。"),
+        "applicants:me-children",
+        _("登记子女"),
+    ),
+    Reason.NO_CARE_DUTY: (
+        _("请在个人信息中勾选您照护的家人。"),
+        "applicants:me-personal",
+        _("填写照护责任"),
+    ),
+    Reason.CATEGORY_NOT_ADMITTED: (
+        _("请核对个人信息中的人员类别；如有疑问，可咨询居住地区人社局。"),
+        "applicants:me-personal",
+        _("核对人员类别"),
+    ),
 }
 
 # Service field names that the forms call differently.
@@ -190,6 +220,10 @@ class MeHomeView(ApplicantAreaMixin, TemplateView):
             dashboard=dashboard,
             areas=[(area, AREA_LABELS[area.key]) for area in dashboard.areas],
             areas_done=sum(1 for area in dashboard.areas if area.done),
+            reasons=[
+                (REASON_LABELS.get(code, code), *REASON_NEXT_STEPS.get(code, ("", "", "")))
+                for code in dashboard.eligibility.reasons
+            ],
             applications=[
                 (application, _status_help(application.status))
                 for application in dashboard.recent_applications
@@ -317,6 +351,8 @@ class AvailabilityView(ProfileSectionMixin, TemplateView):
         return self.render_to_response(self.get_context_data(formset=formset, windows=windows))
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if "preset" in request.POST:
+            return self.add_preset(request, request.POST["preset"])
         formset = free_window_formset(request.POST)
         if formset.is_valid():
             try:
@@ -335,9 +371,32 @@ class AvailabilityView(ProfileSectionMixin, TemplateView):
         context = self.get_context_data(formset=formset, windows=self.current_windows())
         return self.render_to_response(context)
 
+    def add_preset(self, request: HttpRequest, value: str) -> HttpResponse:
+        """One tap: add a usual span (weekdays 09:00–15:00) to the windows she has."""
+        if value not in {preset for _label, preset in FREE_PRESETS}:
+            messages.error(request, gettext("请选择页面上列出的常用时间。"))
+            return redirect("applicants:me-availability")
+        added = parse_free(value)
+        try:
+            applicant_free_windows_set(
+                applicant=self.applicant,
+                updated_by=request.user,
+                windows=[(w.weekday, w.start, w.end) for w in [*self.current_windows(), *added]],
+            )
+        except (DomainError, ValidationError) as exc:
+            messages.error(request, getattr(exc, "message", None) or " ".join(exc.messages))
+        else:
+            messages.success(
+                request,
+                gettext("已添加空闲时间：%(time)s。")
+                % {"time": "；".join(describe_windows(added))},
+            )
+        return redirect("applicants:me-availability")
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["window_lines"] = describe_windows(context["windows"])
+        context["presets"] = FREE_PRESETS
         return context
 
 

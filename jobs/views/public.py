@@ -184,6 +184,41 @@ def _free_from_picker(params: QueryDict) -> tuple[str | None, str | None]:
     return f"{','.join(sorted(set(days)))}@{start}-{end}", None
 
 
+# The custom time picker's fields; the search form always sends them (with default times).
+PICKER_KEYS = ("fd", "ff", "ft", "add_free")
+# Filters inside the collapsed "更多筛选" panel: it opens when one of them is set.
+PANEL_FILTERS = (
+    "city",
+    "district",
+    "min_hourly",
+    "school_run",
+    "mode",
+    "location",
+    "form",
+    "sector",
+)
+
+
+def _tidy_query(params: QueryDict) -> QueryDict | None:
+    """
+    Return `params` without blank values and the unused picker fields, or None when there
+    are none: the search form sends every field (an empty city, the picker's default
+    times), which made the address to bookmark or share long and unreadable.
+    """
+    query = params.copy()
+    changed = False
+    for key in list(query):
+        values = query.getlist(key)
+        kept = [] if key in PICKER_KEYS else [v for v in values if v.strip()]
+        if kept != values:
+            changed = True
+            if kept:
+                query.setlist(key, kept)
+            else:
+                query.pop(key)
+    return query if changed else None
+
+
 def _free_label(text: str) -> str:
     try:
         return "；".join(windows_summary(parse_free(text)))
@@ -225,6 +260,9 @@ class JobListView(ListView):
             for key in ("fd", "ff", "ft", "add_free"):
                 params.pop(key, None)
             return redirect(_url(params, free=[*params.getlist("free"), value]))
+        if self.picker_error is None and (tidy := _tidy_query(request.GET)) is not None:
+            encoded = tidy.urlencode()
+            return redirect(reverse("jobs:job-list") + (f"?{encoded}" if encoded else ""))
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[Job]:
@@ -274,6 +312,7 @@ class JobListView(ListView):
             free_values=free_values,
             free_chips=[(_free_label(v), _without(params, "free", v)) for v in free_values],
             chips=self._chips(params, cities, districts, context["jobs"]),
+            filters_open=any(v.strip() for key in PANEL_FILTERS for v in params.getlist(key)),
             sorts=[
                 (label, _url(params, sort=value), value == current_sort)
                 for value, label in Sort.CHOICES

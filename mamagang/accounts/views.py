@@ -19,6 +19,9 @@ from .selectors import district_list_for_user, staff_scope_list_for_user
 from .services import user_register
 
 REGISTER_ROLES = {"mother": Role.APPLICANT, "employer": Role.EMPLOYER_MEMBER}
+# Where a new account goes when no `next` was given: a mother straight to her profile
+# (the next thing she has to do before she can apply); an employer to the home page.
+REGISTER_NEXT_STEP = {"mother": "applicants:me-profile-create", "employer": "home"}
 
 
 class UserLoginView(auth_views.LoginView):
@@ -72,7 +75,7 @@ class UserRegisterView(FormView):
         messages.success(
             self.request, _("%(name)s，欢迎您！账户已创建。") % {"name": user.display_name}
         )
-        return redirect(next_url or "home")
+        return redirect(next_url or REGISTER_NEXT_STEP[self.kwargs["kind"]])
 
 
 class PasswordResetView(auth_views.PasswordResetView):

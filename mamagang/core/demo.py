@@ -50,7 +50,7 @@ DEMO_USERS = [
         "13800000004",
         "赵丽华",
         Role.BUREAU_ADMIN,
-        "深圳市人社局管理员（全市各区；/admin/ 中维护补贴和资格政策）",
+        "深圳市人社局管理员（全市各区；补贴政策、就业基地；/admin/ 中维护资格政策）",
         "admin@example.cn",
         scope_codes=("440300",),
         admin_site=True,

@@ -217,12 +217,12 @@ def headline_figures(dashboard: Dashboard) -> list[dict[str, str]]:
         {
             "key": "people",
             "label": gettext("受益人数"),
-            "value": ngettext("%(n)s 人", "%(n)s 人", h.people) % {"n": h.people},
+            "value": gettext("%(n)s 人") % {"n": h.people},
         },
         {
             "key": "employers",
             "label": gettext("受益单位数"),
-            "value": ngettext("%(n)s 家", "%(n)s 家", h.employers) % {"n": h.employers},
+            "value": gettext("%(n)s 家") % {"n": h.employers},
         },
         {
             "key": "pending",

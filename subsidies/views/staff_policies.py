@@ -25,7 +25,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, ListView, TemplateView
 
@@ -144,7 +144,10 @@ def policy_facts(policy: SubsidyPolicy) -> list[tuple[str, str]]:
             if p.second_approval_above is not None
             else gettext("不需要"),
         ),
-        ("publicity_days", gettext("%(n)s 天") % {"n": p.publicity_days}),
+        (
+            "publicity_days",
+            ngettext("%(n)s 天", "%(n)s 天", p.publicity_days) % {"n": p.publicity_days},
+        ),
         ("auto_generate", _yes_no(p.auto_generate)),
         ("active", gettext("启用") if p.active else gettext("已停用")),
         ("created_at", timezone.localtime(p.created_at).strftime("%Y-%m-%d %H:%M")),

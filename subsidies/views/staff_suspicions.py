@@ -165,7 +165,10 @@ def suspicion_facts(suspicion: Suspicion) -> list[tuple[str, str]]:
         rows += [
             (_("入职日期"), _day(d.get("start_date"))),
             (_("申报日期"), _day(d.get("submitted_on"))),
-            (_("相隔天数"), gettext("%(n)s 天") % {"n": d.get("days", 0)}),
+            (
+                _("相隔天数"),
+                ngettext("%(n)s 天", "%(n)s 天", d.get("days", 0)) % {"n": d.get("days", 0)},
+            ),
             (_("申报月份"), "、".join(_month(m) for m in sorted(d.get("months") or [])) or "—"),
             (_("为什么可疑"), gettext("入职后 30 天内即被申报补贴，可能是为申领补贴突击招用。")),
         ]
