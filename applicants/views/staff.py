@@ -181,8 +181,15 @@ def render_applicant_detail(
         employment.form_label = form_labels.get(
             employment.employment_form, employment.employment_form
         )
+    # A page that sent staff here to check her papers (a claim line) asks to come back.
+    back_url = request.GET.get("next") or request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        back_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back_url = ""
     context = {
         "applicant": applicant,
+        "back_url": back_url,
         "today": today,
         "children": children,
         "may_verify": user.has_perm(VERIFY) and applicant.anonymised_at is None,

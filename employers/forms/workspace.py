@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from employers.models import Employer, EmployerMembership, RegistryEntry
 from employers.services.employers import EDITABLE_FIELDS
+from mamagang.core.identifiers import normalize_uscc
 from mamagang.regions.models import Region
 from mamagang.regions.selectors import county_level_q
 
@@ -156,6 +157,19 @@ class EmployerRegisterForm(EmployerForm):
     )
 
     field_order = ["uscc"]
+
+    def clean_uscc(self) -> str:
+        """Refuse a code already registered here, and say how to join that employer."""
+        value = self.cleaned_data["uscc"]
+        if Employer.objects.filter(uscc=normalize_uscc(value)).exists():
+            raise ValidationError(
+                _(
+                    "该统一社会信用代码已登记，不能重复登记。如您在该单位工作，"
+                    "请向单位管理员索取邀请链接，打开链接即可加入。"
+                ),
+                code="uscc_taken",
+            )
+        return value
 
 
 class EmployerProfileForm(EmployerForm):

@@ -186,6 +186,14 @@ _ACTIONS: dict[str, tuple[Any, ...]] = {
         gettext_lazy("已恢复“%(name)s”的名录资格。"),
     ),
 }
+# The reason box of each decision says whose reason it is: several stand side by side.
+_REASON_LABELS: dict[str, Any] = {
+    "return": gettext_lazy("退回修改的原因"),
+    "reject": gettext_lazy("不予入录的原因"),
+    "suspend": gettext_lazy("暂停的原因"),
+    "remove": gettext_lazy("移出名录的原因"),
+    "reinstate": gettext_lazy("恢复入录的说明"),
+}
 # Which decisions each status allows (mirrors RegistryEntry.TRANSITIONS).
 _ACTIONS_BY_STATUS: dict[str, tuple[str, ...]] = {
     Status.SUBMITTED: ("approve", "return", "reject"),
@@ -223,12 +231,16 @@ class StaffRegistryEntryView(PermissionRequiredMixin, TemplateView):
         actions = []
         for name in _ACTIONS_BY_STATUS.get(entry.status, ()):
             url_name, label, form_class, _service, _message = _ACTIONS[name]
+            form = form_class(auto_id=f"id_{name}_%s")
+            if name in _REASON_LABELS:
+                form.fields["reason"].label = _REASON_LABELS[name]
+                form.fields["reason"].help_text = _("单位会看到这段说明。")
             actions.append(
                 {
                     "name": name,
                     "label": label,
                     "url": reverse(f"employers:{url_name}", kwargs={"pk": entry.pk}),
-                    "form": form_class(auto_id=f"id_{name}_%s"),
+                    "form": form,
                     "primary": name in ("approve", "reinstate"),
                 }
             )

@@ -14,6 +14,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -69,7 +70,7 @@ STATUS_HELP = {
         "通过后本单位会出现在下一期公开发布的名录中。"
     ),
     Status.DRAFT: _(
-        "申报尚未提交。请填写拟设妈妈岗数量和申报说明并保存，然后确认信息真实并提交，"
+        "申报尚未提交。请在下面核对拟设妈妈岗数量和申报说明，勾选承诺后提交审核，"
         "区人社局才会开始审核。"
     ),
     Status.SUBMITTED: _(
@@ -373,16 +374,16 @@ class RegistryView(WorkspaceMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context.update(registry_status_context(entry))
         editable = entry is not None and entry.is_editable_by_employer
-        if editable:
-            context.setdefault(
-                "declaration_form",
-                RegistryDeclarationForm(
-                    initial={
-                        "declared_posts": entry.declared_posts,
-                        "declaration": entry.declaration,
-                    }
-                ),
+        can_start = entry is None or entry.status == Status.REJECTED
+        if editable or can_start:
+            # One form fills in and submits the application; a new application after a
+            # rejection starts from the rejected one's content.
+            initial = (
+                {"declared_posts": entry.declared_posts, "declaration": entry.declaration}
+                if entry is not None
+                else {}
             )
+            context.setdefault("declaration_form", RegistryDeclarationForm(initial=initial))
             context.setdefault("submit_form", RegistrySubmitForm())
         events = []
         if entry is not None:
@@ -401,7 +402,7 @@ class RegistryView(WorkspaceMixin, TemplateView):
                 )
         context.update(
             editable=editable,
-            can_start=entry is None or entry.status == Status.REJECTED,
+            can_start=can_start,
             events=events,
             listing_periods=list(
                 ListingPeriod.objects.filter(employer=self.employer).order_by("-listed_from", "-pk")
@@ -422,55 +423,99 @@ class RegistryStartView(WorkspaceMixin, View):
 
 
 class _RegistryActionView(RegistryView):
-    """A POST on the current employer's editable entry; form errors re-render the page."""
+    """
+    A POST on the current employer's application; form errors re-render the
+    page. Without a live application (none yet, or the last one rejected) the
+    same form starts a new one, so filling in, saving and submitting take one
+    screen.
+    """
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         return redirect("employers:workspace-registry")
 
-    def editable_entry(self) -> RegistryEntry | None:
+    def may_write(self) -> bool:
         entry = self.get_entry()
-        if entry is None or not entry.is_editable_by_employer:
-            messages.error(self.request, gettext("只有草稿或退回修改的申报可以修改或提交。"))
-            return None
+        if entry is None or entry.status == Status.REJECTED or entry.is_editable_by_employer:
+            return True
+        messages.error(self.request, gettext("只有草稿或退回修改的申报可以修改或提交。"))
+        return False
+
+    def entry_to_write(self) -> RegistryEntry:
+        """Return the editable entry, first starting a draft if there is none (call atomic)."""
+        entry = self.get_entry()
+        if entry is None or entry.status == Status.REJECTED:
+            entry = registry_entry_create(employer=self.employer, created_by=self.request.user)
         return entry
 
 
 class RegistrySaveView(_RegistryActionView):
     def post(self, request: HttpRequest) -> HttpResponse:
-        entry = self.editable_entry()
-        if entry is None:
+        if not self.may_write():
             return redirect("employers:workspace-registry")
         form = RegistryDeclarationForm(request.POST)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(declaration_form=form))
         try:
-            registry_entry_update(entry=entry, updated_by=request.user, **form.cleaned_data)
+            with transaction.atomic():
+                registry_entry_update(
+                    entry=self.entry_to_write(), updated_by=request.user, **form.cleaned_data
+                )
         except DomainError as exc:
             messages.error(request, exc.message)
         except ValidationError as exc:
             add_service_errors(form, exc)
             return self.render_to_response(self.get_context_data(declaration_form=form))
         else:
-            messages.success(request, gettext("申报内容已保存。确认无误后请提交审核。"))
+            messages.success(request, gettext("申报内容已保存为草稿。确认无误后请提交审核。"))
         return redirect("employers:workspace-registry")
 
 
 class RegistrySubmitView(_RegistryActionView):
+    """
+    Submit the application. When the POST carries the declaration too (the
+    page's one form), save it first, in the same transaction: what was typed
+    is what is submitted, or nothing changes.
+    """
+
     def post(self, request: HttpRequest) -> HttpResponse:
-        entry = self.editable_entry()
-        if entry is None:
+        if not self.may_write():
             return redirect("employers:workspace-registry")
+        with_content = "declared_posts" in request.POST
+        declaration_form = RegistryDeclarationForm(request.POST) if with_content else None
         form = RegistrySubmitForm(request.POST)
-        if not form.is_valid():
-            return self.render_to_response(self.get_context_data(submit_form=form))
-        try:
-            registry_entry_submit(
-                entry=entry,
-                submitted_by=request.user,
-                declaration_confirmed=form.cleaned_data["declaration_confirmed"],
+        content_valid = declaration_form is None or declaration_form.is_valid()
+        if not (form.is_valid() and content_valid):
+            return self.render_to_response(
+                self.get_context_data(
+                    submit_form=form,
+                    **({"declaration_form": declaration_form} if declaration_form else {}),
+                )
             )
+        entry = self.get_entry()
+        if declaration_form is None and (entry is None or entry.status == Status.REJECTED):
+            messages.error(request, gettext("请先填写拟设妈妈岗数量和申报说明，再提交审核。"))
+            return redirect("employers:workspace-registry")
+        try:
+            with transaction.atomic():
+                entry = self.entry_to_write()
+                if declaration_form is not None:
+                    entry = registry_entry_update(
+                        entry=entry, updated_by=request.user, **declaration_form.cleaned_data
+                    )
+                registry_entry_submit(
+                    entry=entry,
+                    submitted_by=request.user,
+                    declaration_confirmed=form.cleaned_data["declaration_confirmed"],
+                )
         except DomainError as exc:
             messages.error(request, exc.message)
+        except ValidationError as exc:
+            if declaration_form is None:
+                raise
+            add_service_errors(declaration_form, exc)
+            return self.render_to_response(
+                self.get_context_data(submit_form=form, declaration_form=declaration_form)
+            )
         else:
             messages.success(request, gettext("申报已提交，区人社局审核后会通过站内消息通知您。"))
         return redirect("employers:workspace-registry")

@@ -21,7 +21,12 @@ from .services import user_register
 REGISTER_ROLES = {"mother": Role.APPLICANT, "employer": Role.EMPLOYER_MEMBER}
 # Where a new account goes when no `next` was given: a mother straight to her profile
 # (the next thing she has to do before she can apply); an employer to the home page.
-REGISTER_NEXT_STEP = {"mother": "applicants:me-profile-create", "employer": "home"}
+# After registering: a mother fills in her profile; an employer member goes to the
+# workspace, which starts with registering the employer by its credit code.
+REGISTER_NEXT_STEP = {
+    "mother": "applicants:me-profile-create",
+    "employer": "employers:workspace",
+}
 
 
 class UserLoginView(auth_views.LoginView):

@@ -15,10 +15,12 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.db import transaction
+from django.db.models import Case, Value, When
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -41,7 +43,7 @@ from ..forms_review import (
     StaffLineFilterForm,
 )
 from ..models import ClaimLine, DecisionRecord, EligibilityRun, RateRow
-from ..reasons import reason_labels
+from ..reasons import Reason, reason_labels
 from ..selectors_staff import (
     claim_line_counts,
     claim_line_filter,
@@ -127,7 +129,12 @@ class StaffLineQueueView(StaffLineMixin, ListView):
         )
         # The decision and status tabs are counted apart from their own filters.
         self.counts = claim_line_counts(base)
-        return claim_line_filter(base, decision=data["decision"], status=data["status"])
+        lines = claim_line_filter(base, decision=data["decision"], status=data["status"])
+        # Lines still to review come first, longest waiting first; lines already
+        # approved, rejected or paid follow instead of pushing them down the page.
+        return lines.alias(
+            settled=Case(When(status=Status.OPEN, then=Value(0)), default=Value(1))
+        ).order_by("settled", "created_at", "pk")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -428,6 +435,15 @@ class StaffLineDetailView(StaffLineMixin, TemplateView):
             for record in line.decision_list
         ]
         blocks = approval_blocks(user, line)
+        verify_child_url = ""
+        if Reason.CHILD_NOT_VERIFIED in line.reasons and user.has_perm("applicants.verify_child"):
+            # Her papers are checked on her page; the verification brings staff back here.
+            here = reverse("subsidies:staff-line-detail", args=[line.pk])
+            verify_child_url = (
+                reverse("applicants:staff-applicant-detail", args=[line.applicant_id])
+                + "?"
+                + urlencode({"next": here})
+            )
         personal_block = any(
             b["code"] in ("review_own_claim", "review_own_employer") for b in blocks
         )
@@ -439,6 +455,7 @@ class StaffLineDetailView(StaffLineMixin, TemplateView):
             may_approve=line.status == Status.OPEN and not blocks,
             may_reject=live and not personal_block,
             may_redecide=live,
+            verify_child_url=verify_child_url,
             approve_form=LineApproveForm(auto_id="id_approve_%s"),
             reject_form=LineRejectForm(auto_id="id_reject_%s"),
             rate_text=(

@@ -41,10 +41,13 @@ def test_register_as_mother_follows_next_back_to_the_post(client):
     assert response.url == "/jobs/12/"
 
 
-def test_register_as_employer_still_lands_on_the_home_page(client):
+def test_register_as_employer_leads_to_registering_the_employer(client):
     response = _register(client, "employer")
 
-    assert response.url == reverse("home")
+    assert response.url == reverse("employers:workspace")
+    page = client.get(response.url, follow=True)
+    assert page.status_code == 200
+    assert "统一社会信用代码" in page.content.decode()
 
 
 def test_messages_sit_in_a_status_region_around_a_real_list(client):

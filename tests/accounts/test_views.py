@@ -216,7 +216,7 @@ def test_register_returns_to_a_safe_next_url(client):
 def test_register_ignores_an_off_site_next_url(client):
     response = _register(client, "employer", next="https://evil.example.com/")
 
-    assert response["Location"] == reverse("home")
+    assert response["Location"] == reverse("employers:workspace")
 
 
 def test_login_page_carries_next_to_the_register_links(client):
