@@ -326,9 +326,7 @@ class SubsidyPolicyAdmin(AuditedAdmin):
             # admins hold no permission on regions for an autocomplete.
             kwargs["queryset"] = (
                 Region.objects.current()
-                .filter(
-                    level__in=[Region.Level.PROVINCE, Region.Level.CITY, Region.Level.DISTRICT]
-                )
+                .filter(level__in=[Region.Level.PROVINCE, Region.Level.CITY, Region.Level.DISTRICT])
                 .order_by("code")
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
