@@ -131,11 +131,13 @@ def main() -> None:
 
         page = logged_in("13800000004")  # 深圳市 admin: dashboard and policies
         page.goto(f"{BASE}/staff/subsidies/dashboard/")
-        page.screenshot(path=OUT / "staff-subsidy-dashboard.png", full_page=True)
+        # Long pages: the first screens are enough for the README.
+        top = {"x": 0, "y": 0, "width": PHONE["width"], "height": 1400}
+        page.screenshot(path=OUT / "staff-subsidy-dashboard.png", full_page=True, clip=top)
         page.goto(f"{BASE}/staff/subsidies/policies/")
         page.click("main table a, main .item-list a")
         page.wait_for_load_state()
-        page.screenshot(path=OUT / "staff-policy.png", full_page=True)
+        page.screenshot(path=OUT / "staff-policy.png", full_page=True, clip=top)
         page.close()
 
         page = logged_in("13800000002")  # employer: subsidy claims

@@ -90,7 +90,29 @@ TIMELINE_TITLES = {
 
 
 def _label(model: type, name: str) -> str:
-    return str(model._meta.get_field(name).verbose_name)
+    field = model._meta.get_field(name)
+    # A reverse relation (the loader's snapshot names a policy's "rates") has no verbose name.
+    label = getattr(field, "verbose_name", None) or field.related_model._meta.verbose_name_plural
+    return str(label)
+
+
+def _rate_snapshot_text(snap: Any) -> str:
+    """A rate row as the policy loader's audit snapshot holds it, in words."""
+    if not isinstance(snap, dict):
+        return str(snap)
+    kind = snap.get("kind")
+    text = gettext("%(from)s起") % {"from": snap.get("valid_from", "?")}
+    if snap.get("valid_until"):
+        text += gettext("，%(until)s起失效") % {"until": snap["valid_until"]}
+    if kind in RateRow.Kind.values:
+        text += " " + str(RateRow.Kind(kind).label)
+    if snap.get("amount"):
+        text += " " + yuan(Decimal(str(snap["amount"])))
+    if snap.get("share"):
+        text += f" {(Decimal(str(snap['share'])) * 100).normalize():f}%"
+    if snap.get("recognition_year"):
+        text += gettext("（认定第%(n)s年）") % {"n": snap["recognition_year"]}
+    return text
 
 
 def _yes_no(value: bool) -> str:
@@ -205,6 +227,8 @@ def _history_value(
 ) -> str:
     if value is None or value == "":
         return gettext("（空）")
+    if isinstance(value, list):
+        return "；".join(_rate_snapshot_text(item) for item in value) or gettext("（空）")
     if isinstance(value, bool):
         return _yes_no(value)
     if name == "region":

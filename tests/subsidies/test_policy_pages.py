@@ -854,3 +854,23 @@ def test_policy_history_includes_rows_deleted_in_the_admin(client, baoan_policy,
         ("删除标准", "2020-01-01起的标准", "系统")
     ]
     assert ("金额（元）", "200.00 元") in [(c["label"], c["before"]) for c in entries[0]["changes"]]
+
+
+def test_the_history_of_a_policy_loaded_from_the_data_file_reads_its_rate_rows(
+    client, make_user
+):
+    """The loader audits a policy with its rate rows as a list (a reverse relation)."""
+    from subsidies.management.commands.subsidies_policies_load import policies_load
+    from tests.conftest import load_shipped_regions
+
+    load_shipped_regions("4420", "4404")
+    policies_load()
+    policy = SubsidyPolicy.objects.get(region__code="440400")
+    client.force_login(admin_in(make_user, "440400"))
+
+    response = client.get(reverse("subsidies:staff-policy-detail", args=[policy.pk]))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "补贴标准" in page
+    assert "认定第2年" in page
