@@ -1,7 +1,8 @@
 /*
  * Shift rows of the post form: shows an "add a shift" button that appends a
- * blank row from the <template> and bumps the formset's TOTAL_FORMS.
- * Without JavaScript the server-rendered blank rows are enough.
+ * blank row from the <template> and bumps the formset's TOTAL_FORMS, and
+ * keeps only one blank row at the end (the server renders several for
+ * browsers without JavaScript; on a phone they made the form very long).
  */
 (function () {
   "use strict";
@@ -15,6 +16,7 @@
     if (!rows || !template || !button || !total) {
       return;
     }
+    trimBlankRows(rows, total);
     button.hidden = false;
     button.addEventListener("click", function () {
       var index = parseInt(total.value, 10) || 0;
@@ -33,6 +35,31 @@
         first.focus();
       }
     });
+  }
+
+  function isBlank(row) {
+    if (row.querySelector(".errorlist, .form-errors")) {
+      return false;
+    }
+    var inputs = row.querySelectorAll("input");
+    for (var i = 0; i < inputs.length; i++) {
+      var input = inputs[i];
+      if ((input.type === "checkbox" || input.type === "radio") ? input.checked : input.value) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // Drop trailing blank rows until one is left (only the last rows: numbering stays).
+  function trimBlankRows(rows, total) {
+    var all = rows.querySelectorAll("[data-window-row]");
+    var count = all.length;
+    while (count > 1 && isBlank(all[count - 1]) && isBlank(all[count - 2])) {
+      all[count - 1].remove();
+      count -= 1;
+    }
+    total.value = String(count);
   }
 
   document.addEventListener("DOMContentLoaded", function () {

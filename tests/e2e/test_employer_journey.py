@@ -214,7 +214,11 @@ def publish_post(page) -> Job:
     page.get_by_label("最高报酬（元）").fill("2.00")
     page.get_by_label("每小时约可完成件数").fill("20")
     page.get_by_label("工资结算周期（天）").fill("15")
-    shift = page.get_by_role("group", name="班次 1")
+    # One blank shift row to begin with (four without JavaScript); more on demand.
+    expect(page.get_by_role("group", name="班次 2", exact=True)).to_have_count(0)
+    page.get_by_role("button", name="再加一个班次").click()
+    expect(page.get_by_role("group", name="班次 2", exact=True)).to_have_count(1)
+    shift = page.get_by_role("group", name="班次 1", exact=True)
     for day in ("周一", "周二", "周三", "周四", "周五"):
         shift.get_by_label(day).check()
     shift.get_by_label("开始").fill("09:00")

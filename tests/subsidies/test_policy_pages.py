@@ -856,9 +856,7 @@ def test_policy_history_includes_rows_deleted_in_the_admin(client, baoan_policy,
     assert ("金额（元）", "200.00 元") in [(c["label"], c["before"]) for c in entries[0]["changes"]]
 
 
-def test_the_history_of_a_policy_loaded_from_the_data_file_reads_its_rate_rows(
-    client, make_user
-):
+def test_the_history_of_a_policy_loaded_from_the_data_file_reads_its_rate_rows(client, make_user):
     """The loader audits a policy with its rate rows as a list (a reverse relation)."""
     from subsidies.management.commands.subsidies_policies_load import policies_load
     from tests.conftest import load_shipped_regions
