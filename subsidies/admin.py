@@ -43,38 +43,9 @@ from .models import (
     SubsidyType,
     Suspicion,
 )
+from .services.policies import OVERLAP_CONSTRAINT, POLICY_FIELDS, RATE_FIELDS
 
 TYPE_FIELDS = ["code", "name", "payee", "description"]
-POLICY_FIELDS = [
-    "region",
-    "subsidy_type",
-    "legal_reference",
-    "reference_day",
-    "max_months",
-    "retirement_extension_years",
-    "claim_window_months",
-    "requires_listing",
-    "requires_declaration",
-    "requires_labour_contract",
-    "min_contract_months",
-    "requires_contribution",
-    "second_approval_above",
-    "publicity_days",
-    "auto_generate",
-    "active",
-]
-RATE_FIELDS = [
-    "policy",
-    "valid_from",
-    "valid_until",
-    "kind",
-    "amount",
-    "share",
-    "cap",
-    "legal_reference",
-    "recognition_year",
-]
-OVERLAP_CONSTRAINT = "raterow_no_overlap"
 # Changed rate rows are parked on distinct one-day ranges here before the
 # formset saves them, so that moving two rows' dates past each other in one
 # form never overlaps the other row's old dates on the way.

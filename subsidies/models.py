@@ -30,6 +30,9 @@ class SubsidyType(models.Model):
         EMPLOYER = "employer", _("用人单位")
         PERSON = "person", _("个人")
 
+    # Employment-base awards: per base and year of recognition, never claim lines.
+    BASE_AWARD = "employment_base_award"
+
     code = models.SlugField(_("代码"), max_length=40, unique=True)
     name = models.CharField(_("名称"), max_length=60)
     payee = models.CharField(_("补贴对象"), max_length=10, choices=Payee.choices)

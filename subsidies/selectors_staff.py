@@ -176,7 +176,7 @@ def policy_list_for_staff(*, user: User | AnonymousUser) -> QuerySet[SubsidyPoli
         return SubsidyPolicy.objects.none()
     return (
         SubsidyPolicy.objects.filter(_scope_q(prefixes, "region__code"))
-        .exclude(subsidy_type__code="employment_base_award")
+        .exclude(subsidy_type__code=SubsidyType.BASE_AWARD)
         .select_related("region", "subsidy_type")
         .order_by("region__code", "subsidy_type__code")
     )

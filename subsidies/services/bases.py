@@ -31,12 +31,12 @@ from mamagang.regions.models import Region
 from mamagang.regions.selectors import region_code_prefix
 
 from ..engine import add_months
-from ..models import BaseAward, EmploymentBase, RateRow, SubsidyPolicy
+from ..models import BaseAward, EmploymentBase, RateRow, SubsidyPolicy, SubsidyType
 
 if TYPE_CHECKING:
     from mamagang.accounts.models import User
 
-BASE_AWARD = "employment_base_award"
+BASE_AWARD = SubsidyType.BASE_AWARD
 BASE_FIELDS = [
     "employer",
     "region",

@@ -44,7 +44,7 @@ def policies_for(*, region: Region, payee: str) -> list[SubsidyPolicy]:
         SubsidyPolicy.objects.select_related("region", "subsidy_type")
         .filter(active=True, subsidy_type__payee=payee, region__code__in=codes)
         # Base awards are yearly awards to recognised bases, not person-month lines.
-        .exclude(subsidy_type__code="employment_base_award")
+        .exclude(subsidy_type__code=SubsidyType.BASE_AWARD)
         .order_by("subsidy_type_id")
     )
     chosen: dict[int, SubsidyPolicy] = {}

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
 # The type whose rate rows carry a recognition year (认定年度): the caps of the
 # first and later years of an employment base.
-BASE_AWARD_TYPE = "employment_base_award"
+BASE_AWARD_TYPE = SubsidyType.BASE_AWARD
 OVERLAP_CONSTRAINT = "raterow_no_overlap"
 
 # Snapshot fields of the audit events (the same names the admin records).

@@ -21,7 +21,7 @@ from mamagang.accounts.models import User
 from mamagang.core.exceptions import DomainError
 
 from ..engine import add_months, lines_decide
-from ..models import ClaimLine, EligibilityRun, RunChunk, SubsidyPolicy
+from ..models import ClaimLine, EligibilityRun, RunChunk, SubsidyPolicy, SubsidyType
 from .claims import lines_generate_for_month
 
 CHUNK_SIZE = 20_000
@@ -36,7 +36,7 @@ def _enqueue(chunk_ids: list[int]) -> None:
         transaction.on_commit(partial(run_chunk_decide.delay, chunk_id=chunk_id))
 
 
-BASE_AWARD = "employment_base_award"
+BASE_AWARD = SubsidyType.BASE_AWARD
 
 
 def run_start(

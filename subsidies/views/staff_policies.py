@@ -411,6 +411,28 @@ class StaffPolicyDetailView(PermissionRequiredMixin, TemplateView):
         )
 
 
+class _SavedByService:
+    """
+    form_valid for the edit pages: `save` calls the service; its errors go back on
+    the form, success returns to the policy's page with `success_message`.
+    """
+
+    policy: SubsidyPolicy
+    success_message: Any = ""
+
+    def save(self, form: Any) -> None:
+        raise NotImplementedError
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        try:
+            self.save(form)
+        except (ValidationError, DomainError) as exc:
+            _add_service_errors(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, str(self.success_message))
+        return redirect("subsidies:staff-policy-detail", pk=self.policy.pk)
+
+
 class StaffPolicyCreateView(PermissionRequiredMixin, FormView):
     permission_required = ADD
     template_name = "subsidies/staff/policy_form.html"
@@ -443,7 +465,7 @@ class StaffPolicyCreateView(PermissionRequiredMixin, FormView):
         return super().get_context_data(policy=None, **kwargs)
 
 
-class StaffPolicyEditView(PermissionRequiredMixin, FormView):
+class StaffPolicyEditView(_SavedByService, PermissionRequiredMixin, FormView):
     permission_required = CHANGE
     template_name = "subsidies/staff/policy_form.html"
     form_class = PolicyForm
@@ -462,19 +484,15 @@ class StaffPolicyEditView(PermissionRequiredMixin, FormView):
         instance = SubsidyPolicy.objects.get(pk=self.policy.pk)
         return {**super().get_form_kwargs(), "instance": instance}
 
-    def form_valid(self, form: PolicyForm) -> HttpResponse:
-        try:
-            subsidy_policy_update(
-                policy=self.policy,
-                changed_by=self.request.user,
-                reason=form.cleaned_data["reason"],
-                **form.service_kwargs(),
-            )
-        except (ValidationError, DomainError) as exc:
-            _add_service_errors(form, exc)
-            return self.form_invalid(form)
-        messages.success(self.request, gettext("已保存政策的修改。"))
-        return redirect("subsidies:staff-policy-detail", pk=self.policy.pk)
+    success_message = _("已保存政策的修改。")
+
+    def save(self, form: PolicyForm) -> None:
+        subsidy_policy_update(
+            policy=self.policy,
+            changed_by=self.request.user,
+            reason=form.cleaned_data["reason"],
+            **form.service_kwargs(),
+        )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return super().get_context_data(
@@ -482,7 +500,7 @@ class StaffPolicyEditView(PermissionRequiredMixin, FormView):
         )
 
 
-class _RateFormView(PermissionRequiredMixin, FormView):
+class _RateFormView(_SavedByService, PermissionRequiredMixin, FormView):
     template_name = "subsidies/staff/policy_rate_form.html"
     form_class = RateRowForm
     policy: SubsidyPolicy
@@ -515,19 +533,15 @@ class StaffRateCreateView(_RateFormView):
     def get_form_kwargs(self) -> dict[str, Any]:
         return {**super().get_form_kwargs(), "instance": RateRow(policy=self.policy)}
 
-    def form_valid(self, form: RateRowForm) -> HttpResponse:
-        try:
-            rate_row_create(
-                policy=self.policy,
-                created_by=self.request.user,
-                reason=form.cleaned_data["reason"],
-                **form.service_kwargs(),
-            )
-        except (ValidationError, DomainError) as exc:
-            _add_service_errors(form, exc)
-            return self.form_invalid(form)
-        messages.success(self.request, gettext("已新增补贴标准。"))
-        return redirect("subsidies:staff-policy-detail", pk=self.policy.pk)
+    success_message = _("已新增补贴标准。")
+
+    def save(self, form: RateRowForm) -> None:
+        rate_row_create(
+            policy=self.policy,
+            created_by=self.request.user,
+            reason=form.cleaned_data["reason"],
+            **form.service_kwargs(),
+        )
 
 
 class StaffRateEditView(_RateFormView):
@@ -548,19 +562,15 @@ class StaffRateEditView(_RateFormView):
         instance = RateRow.objects.get(pk=self.row.pk)
         return {**super().get_form_kwargs(), "instance": instance}
 
-    def form_valid(self, form: RateRowForm) -> HttpResponse:
-        try:
-            rate_row_update(
-                row=self.row,
-                changed_by=self.request.user,
-                reason=form.cleaned_data["reason"],
-                **form.service_kwargs(),
-            )
-        except (ValidationError, DomainError) as exc:
-            _add_service_errors(form, exc)
-            return self.form_invalid(form)
-        messages.success(self.request, gettext("已保存补贴标准的修改。"))
-        return redirect("subsidies:staff-policy-detail", pk=self.policy.pk)
+    success_message = _("已保存补贴标准的修改。")
+
+    def save(self, form: RateRowForm) -> None:
+        rate_row_update(
+            row=self.row,
+            changed_by=self.request.user,
+            reason=form.cleaned_data["reason"],
+            **form.service_kwargs(),
+        )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         row = self.row

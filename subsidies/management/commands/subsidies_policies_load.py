@@ -27,6 +27,7 @@ from django.db import IntegrityError, transaction
 from mamagang.core.audit import audit_record, snapshot
 from mamagang.regions.models import Region
 from subsidies.models import RateRow, SubsidyPolicy, SubsidyType
+from subsidies.services.policies import RATE_FIELDS as AUDITED_RATE_FIELDS
 
 SHIPPED_FILE = Path(__file__).resolve().parents[2] / "data" / "policies.yaml"
 
@@ -47,16 +48,7 @@ POLICY_FIELDS: dict[str, str] = {
     "auto_generate": _BOOL,
     "active": _BOOL,
 }
-RATE_FIELDS = [
-    "valid_from",
-    "valid_until",
-    "kind",
-    "amount",
-    "share",
-    "cap",
-    "legal_reference",
-    "recognition_year",
-]
+RATE_FIELDS = [f for f in AUDITED_RATE_FIELDS if f != "policy"]
 AUDITED_POLICY_FIELDS = ["region", "subsidy_type", "legal_reference", *POLICY_FIELDS]
 
 
