@@ -23,6 +23,7 @@ from .memberships import (
     membership_remove,
 )
 from .registry import (
+    registry_entry_apply,
     registry_entry_approve,
     registry_entry_create,
     registry_entry_reinstate,
@@ -53,6 +54,7 @@ __all__ = [
     "registry_edition_hash",
     "registry_edition_publish",
     "registry_editions_publish_due",
+    "registry_entry_apply",
     "registry_entry_approve",
     "registry_entry_create",
     "registry_entry_reinstate",

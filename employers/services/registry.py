@@ -233,6 +233,41 @@ def registry_entry_submit(
 
 
 @transaction.atomic
+def registry_entry_apply(
+    *,
+    employer: Employer,
+    entry: RegistryEntry | None,
+    by: User,
+    declared_posts: int | None = None,
+    declaration: str = "",
+    submit: bool = False,
+    declaration_confirmed: bool = False,
+) -> RegistryEntry:
+    """
+    The employer's one-screen application, all or nothing: start a draft
+    when there is no live application (`entry` is None or was rejected; the
+    declaration is then required), save the declaration when given, and
+    submit when asked.
+    """
+    if entry is None or entry.status == Status.REJECTED:
+        if declared_posts is None:
+            raise DomainError(
+                _("请先填写拟设妈妈岗数量和申报说明，再提交审核。"),
+                code="registry_entry_no_content",
+            )
+        entry = registry_entry_create(employer=employer, created_by=by)
+    if declared_posts is not None:
+        entry = registry_entry_update(
+            entry=entry, updated_by=by, declared_posts=declared_posts, declaration=declaration
+        )
+    if submit:
+        entry = registry_entry_submit(
+            entry=entry, submitted_by=by, declaration_confirmed=declaration_confirmed
+        )
+    return entry
+
+
+@transaction.atomic
 def registry_entry_approve(
     *, entry: RegistryEntry, decided_by: User, reason: str = "", now: datetime | None = None
 ) -> RegistryEntry:

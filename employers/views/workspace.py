@@ -14,7 +14,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -51,9 +50,8 @@ from employers.services import (
     invitation_revoke,
     invitation_token_hash,
     membership_remove,
+    registry_entry_apply,
     registry_entry_create,
-    registry_entry_submit,
-    registry_entry_update,
 )
 from mamagang.core.exceptions import DomainError
 
@@ -440,12 +438,6 @@ class _RegistryActionView(RegistryView):
         messages.error(self.request, gettext("只有草稿或退回修改的申报可以修改或提交。"))
         return False
 
-    def entry_to_write(self) -> RegistryEntry:
-        """Return the editable entry, first starting a draft if there is none (call atomic)."""
-        entry = self.get_entry()
-        if entry is None or entry.status == Status.REJECTED:
-            entry = registry_entry_create(employer=self.employer, created_by=self.request.user)
-        return entry
 
 
 class RegistrySaveView(_RegistryActionView):
@@ -456,10 +448,12 @@ class RegistrySaveView(_RegistryActionView):
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(declaration_form=form))
         try:
-            with transaction.atomic():
-                registry_entry_update(
-                    entry=self.entry_to_write(), updated_by=request.user, **form.cleaned_data
-                )
+            registry_entry_apply(
+                employer=self.employer,
+                entry=self.get_entry(),
+                by=request.user,
+                **form.cleaned_data,
+            )
         except DomainError as exc:
             messages.error(request, exc.message)
         except ValidationError as exc:
@@ -491,22 +485,15 @@ class RegistrySubmitView(_RegistryActionView):
                     **({"declaration_form": declaration_form} if declaration_form else {}),
                 )
             )
-        entry = self.get_entry()
-        if declaration_form is None and (entry is None or entry.status == Status.REJECTED):
-            messages.error(request, gettext("请先填写拟设妈妈岗数量和申报说明，再提交审核。"))
-            return redirect("employers:workspace-registry")
         try:
-            with transaction.atomic():
-                entry = self.entry_to_write()
-                if declaration_form is not None:
-                    entry = registry_entry_update(
-                        entry=entry, updated_by=request.user, **declaration_form.cleaned_data
-                    )
-                registry_entry_submit(
-                    entry=entry,
-                    submitted_by=request.user,
-                    declaration_confirmed=form.cleaned_data["declaration_confirmed"],
-                )
+            registry_entry_apply(
+                employer=self.employer,
+                entry=self.get_entry(),
+                by=request.user,
+                **(declaration_form.cleaned_data if declaration_form is not None else {}),
+                submit=True,
+                declaration_confirmed=form.cleaned_data["declaration_confirmed"],
+            )
         except DomainError as exc:
             messages.error(request, exc.message)
         except ValidationError as exc:

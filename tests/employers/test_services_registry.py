@@ -386,3 +386,52 @@ def test_two_concurrent_publications_of_one_region_create_one_edition(shenzhen_g
 
     assert sorted(type(r).__name__ for r in results) == ["NoneType", "RegistryEdition"]
     assert list(RegistryEdition.objects.values_list("number", flat=True)) == [1]
+
+
+# ---------------------------------------------------------------------------
+# The one-screen application
+
+
+def test_apply_starts_fills_and_submits_in_one_step(member):
+    from employers.services import registry_entry_apply
+
+    employer = member.employer_memberships.get().employer
+    entry = registry_entry_apply(
+        employer=employer,
+        entry=None,
+        by=member,
+        declared_posts=3,
+        declaration="上午班，方便接送孩子。",
+        submit=True,
+        declaration_confirmed=True,
+    )
+    assert (entry.status, entry.declared_posts) == (Status.SUBMITTED, 3)
+    assert entry.submitted_by == member
+
+
+def test_apply_is_all_or_nothing(member):
+    from employers.services import registry_entry_apply
+
+    employer = member.employer_memberships.get().employer
+    with pytest.raises(DomainError):
+        registry_entry_apply(
+            employer=employer,
+            entry=None,
+            by=member,
+            declared_posts=3,
+            declaration="x",
+            submit=True,
+            declaration_confirmed=False,  # the submission fails: no draft is left behind
+        )
+    assert not RegistryEntry.objects.filter(employer=employer).exists()
+
+
+def test_apply_without_content_and_without_an_application_is_refused(member):
+    from employers.services import registry_entry_apply
+
+    employer = member.employer_memberships.get().employer
+    with pytest.raises(DomainError) as exc:
+        registry_entry_apply(
+            employer=employer, entry=None, by=member, submit=True, declaration_confirmed=True
+        )
+    assert exc.value.code == "registry_entry_no_content"
