@@ -32,6 +32,7 @@ from mamagang.regions.selectors import region_code_prefix
 
 from ..engine import add_months
 from ..models import BaseAward, EmploymentBase, RateRow, SubsidyPolicy, SubsidyType
+from ..money import amount_text
 
 if TYPE_CHECKING:
     from mamagang.accounts.models import User
@@ -64,10 +65,6 @@ class AwardCap:
     @property
     def remaining(self) -> Decimal:
         return max(self.cap - self.used, Decimal("0.00"))
-
-
-def _money(value: Decimal) -> str:
-    return f"{value:,.2f}"
 
 
 def _level_for(region: Region) -> str:
@@ -238,9 +235,9 @@ def base_award_propose(*, base: EmploymentBase, amount: Decimal, basis: str, by:
                 "本次最多{remaining}元。"
             ).format(
                 year=base.year,
-                cap=_money(cap.cap),
-                used=_money(cap.used),
-                remaining=_money(cap.remaining),
+                cap=amount_text(cap.cap),
+                used=amount_text(cap.used),
+                remaining=amount_text(cap.remaining),
             ),
             code="award_over_cap",
         )

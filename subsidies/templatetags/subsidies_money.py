@@ -1,8 +1,10 @@
 """`{{ amount|yuan }}`: a Decimal amount of CNY as 12,345.00 (grouped, two decimals)."""
 
-from decimal import Decimal, InvalidOperation
+from decimal import InvalidOperation
 
 from django import template
+
+from subsidies.money import amount_text
 
 register = template.Library()
 
@@ -12,6 +14,6 @@ def yuan(value) -> str:
     if value is None or value == "":
         return ""
     try:
-        return f"{Decimal(value):,.2f}"
+        return amount_text(value)
     except (InvalidOperation, TypeError, ValueError):
         return str(value)

@@ -240,7 +240,7 @@ class StaffBaseDetailView(PermissionRequiredMixin, TemplateView):
             used_percent=(min(100, round(100 * cap.used / cap.cap)) if cap and cap.cap else 0),
             awards=awards,
             history=[b for b in base_history(base=base) if b.pk != base.pk],
-            may_propose=may_act and base.status == EmploymentBase.Status.ACTIVE and cap,
+            may_propose=may_act and base.status == EmploymentBase.Status.ACTIVE and cap is not None,
             may_revoke=may_act and base.status == EmploymentBase.Status.ACTIVE,
             award_form=kwargs.get("award_form") or AwardForm(),
             decide_form=DecideForm(),

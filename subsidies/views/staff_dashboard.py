@@ -32,6 +32,7 @@ from mamagang.regions.models import Region
 
 from ..forms_review import MonthField
 from ..models import SubsidyType
+from ..money import amount_text
 from ..selectors_dashboard import (
     MAX_PERIOD_MONTHS,
     Dashboard,
@@ -106,7 +107,7 @@ class DashboardFilterForm(forms.Form):
 
 def yuan(amount: Decimal) -> str:
     """Format a CNY amount with two decimals and thousands separators: "1,234.50 元"."""
-    return gettext("%(amount)s 元") % {"amount": f"{amount.quantize(CENT, ROUND_HALF_UP):,.2f}"}
+    return gettext("%(amount)s 元") % {"amount": amount_text(amount.quantize(CENT, ROUND_HALF_UP))}
 
 
 def _plain(amount: Decimal) -> str:
