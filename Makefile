@@ -45,8 +45,10 @@ run: install ## Migrate, load the demo data and serve on http://127.0.0.1:8000/
 	@echo
 	$(MANAGE) runserver $(ADDR)
 
+# One test process per core (pytest-xdist); TEST_PROCESSES=0 runs them in this process.
+TEST_PROCESSES ?= auto
 test: install browser ## Run pytest on PostgreSQL, browser journeys included (make test ARGS="-k jobs")
-	$(VENV)/bin/pytest $(ARGS)
+	$(VENV)/bin/pytest -n $(TEST_PROCESSES) $(ARGS)
 
 # The browser journeys (tests/e2e) drive Debian's Chromium through Playwright's Python
 # package; Playwright's own browser download does not work here (SETUP-NOTES), and

@@ -14,6 +14,53 @@ def services_required() -> bool:
     return os.environ.get("MAMAGANG_REQUIRE_SERVICES", "").lower() in {"1", "true", "yes"}
 
 
+# What a test needs that a fresh machine may lack, and how to get it and run those
+# tests: printed at the end of the run for every test skipped for want of it.
+MISSING_SERVICES = {
+    "Redis": (
+        "worker",
+        "start Redis (Debian: apt-get install redis-server; redis-server --daemonize yes)",
+        'REDIS_URL=redis://127.0.0.1:6379/0 make test ARGS="-m worker"',
+    ),
+    "Chromium": (
+        "e2e",
+        "run `make browser` (Debian's chromium and a CJK font; needs root or sudo)",
+        'make test ARGS="-m e2e"',
+    ),
+}
+_SKIP_PREFIX = "needs {service}: "
+
+
+def skip_for_missing_service(service: str, reason: str) -> None:
+    """Skip the test because `service` is missing (fail instead under MAMAGANG_REQUIRE_SERVICES)."""
+    assert service in MISSING_SERVICES, service
+    if services_required():
+        pytest.fail(f"MAMAGANG_REQUIRE_SERVICES is set but {reason}")
+    pytest.skip(_SKIP_PREFIX.format(service=service) + reason)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say which tests were skipped for a missing service, and how to run them."""
+    skipped: dict[str, list[str]] = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        for service in MISSING_SERVICES:
+            if reason.startswith(_SKIP_PREFIX.format(service=service)):
+                skipped.setdefault(service, []).append(f"{report.nodeid}  ({reason})")
+    if not skipped:
+        return
+    terminalreporter.section("tests skipped because a service is missing")
+    for service, tests in skipped.items():
+        marker, get_it, command = MISSING_SERVICES[service]
+        terminalreporter.write_line(f"{service} is missing: {len(tests)} test(s) skipped")
+        for test in tests:
+            terminalreporter.write_line(f"  {test}")
+        terminalreporter.write_line(f"  To run them: {get_it}, then")
+        terminalreporter.write_line(f"    {command}")
+        terminalreporter.write_line(f"  (they are the tests marked `{marker}`)")
+
+
 def seed_reference_rows() -> None:
     """
     Recreate what the data migrations seed: the role groups with their

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core import mail
 
 from mamagang.celery import app as celery_app
-from tests.conftest import services_required
+from tests.conftest import skip_for_missing_service
 
 pytestmark = pytest.mark.worker
 
@@ -28,9 +28,7 @@ def redis_broker():
         except redis.RedisError as exc:
             broker, reason = None, f"Redis is unreachable: {exc}"
     if not broker:
-        if services_required():
-            pytest.fail(f"MAMAGANG_REQUIRE_SERVICES is set but {reason}")
-        pytest.skip(reason)
+        skip_for_missing_service("Redis", reason)
     redis.Redis.from_url(broker).flushdb()
     return broker
 

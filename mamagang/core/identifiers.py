@@ -14,6 +14,7 @@ import datetime
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from stdnum.cn import ric as stdnum_ric
 from stdnum.cn import uscc as stdnum_uscc
@@ -172,7 +173,7 @@ def validate_ric(value: str, *, today: datetime.date | None = None) -> None:
     if value[:2] not in RIC_PROVINCE_PREFIXES:
         raise ValidationError(_("身份证号码的前两位不是有效的省级代码。"), code="ric_province")
     birth = ric_birth_date(value)
-    today = today or datetime.date.today()  # noqa: DTZ011 (a calendar date, not a time)
+    today = today or timezone.localdate()  # Beijing's date, not the server's
     if birth is None or birth > today or birth.year < 1900:
         raise ValidationError(_("身份证号码中的出生日期无效。"), code="ric_birth_date")
     # stdnum's calc_check_digit expects all 18 characters and ignores the last.

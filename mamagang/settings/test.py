@@ -1,5 +1,7 @@
 """Test settings: PostgreSQL (DATABASE_URL or embedded); eager Celery unless a worker runs."""
 
+import os
+
 from .base import *
 from .base import BASE_DIR, REDIS_URL
 from .database import database_config
@@ -35,10 +37,13 @@ def _redis_db(url: str, db: int) -> str:
 # test only turns eager mode off): Celery caches its broker connection pool,
 # so switching URLs mid-run leaves producers on the old transport. Test
 # tasks use their own database numbers so a developer's worker cannot steal them.
+# Under pytest-xdist each test process (gw0, gw1, ...) gets its own pair, so one
+# process's worker never takes another's tasks (Redis has databases 0-15).
 TEST_REDIS_URL = REDIS_URL
+_XDIST_INDEX = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
 if REDIS_URL:
-    CELERY_BROKER_URL = _redis_db(REDIS_URL, 2)
-    CELERY_RESULT_BACKEND = _redis_db(REDIS_URL, 3)
+    CELERY_BROKER_URL = _redis_db(REDIS_URL, 2 + 2 * (_XDIST_INDEX % 7))
+    CELERY_RESULT_BACKEND = _redis_db(REDIS_URL, 3 + 2 * (_XDIST_INDEX % 7))
 else:
     CELERY_BROKER_URL = "memory://"
     CELERY_RESULT_BACKEND = "cache+memory://"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import services_required
+from tests.conftest import skip_for_missing_service
 
 from . import helpers
 
@@ -49,10 +49,7 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
-        message = f"{CHROMIUM} is missing: run `make browser` (Debian's chromium)"
-        if services_required():
-            pytest.fail(message)
-        pytest.skip(message)
+        skip_for_missing_service("Chromium", f"{CHROMIUM} is missing")
     from playwright.sync_api import sync_playwright
 
     playwright = sync_playwright().start()
