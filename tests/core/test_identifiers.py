@@ -2,6 +2,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from stdnum.cn import ric as stdnum_ric
 
 from mamagang.core.identifiers import (
     normalize_ric,
@@ -10,6 +11,7 @@ from mamagang.core.identifiers import (
     ric_sex_hint,
     uscc_check_character,
     uscc_entity_type,
+    validate_resident_id,
     validate_ric,
     validate_uscc,
 )
@@ -151,3 +153,16 @@ def test_validate_resident_id_rejects_the_old_15_digit_form():
         validate_resident_id("110105491231002", today=TODAY)
 
     assert excinfo.value.code == "ric_format"
+
+
+def test_a_baby_born_today_in_beijing_is_valid_while_the_server_clock_says_yesterday(mocker):
+    # given 01:00 on 1 March 2030 in Beijing, still 28 February on a UTC server
+    mocker.patch(
+        "django.utils.timezone.now",
+        return_value=datetime.datetime(2030, 2, 28, 17, 0, tzinfo=datetime.UTC),
+    )
+    body = "110105" + "20300301" + "002"
+    number = body + stdnum_ric.calc_check_digit(body + "0")
+
+    # when the number is validated without a day given, then Beijing's date is used
+    assert validate_resident_id(number) == number
