@@ -17,7 +17,7 @@ import functools
 from dataclasses import dataclass
 from enum import StrEnum
 
-from django.utils.translation import gettext_lazy as _
+from . import rules
 
 
 class RetirementCategory(StrEnum):
@@ -116,7 +116,7 @@ def child_cutoff(
     default the child qualifies until the 1st of the birth month 13 years
     later; with `inclusive=False`, 12 years later.
     """
-    years = limit_years + 1 if inclusive else limit_years
+    years = rules.child_cutoff_years(limit_years, inclusive)
     return datetime.date(birth_year + years, birth_month, 1)
 
 
@@ -138,31 +138,12 @@ def child_qualifies(
 # The combined check: a person on a day under a region's policy.
 
 
-class Reason(StrEnum):
-    """Reason codes, spelled as the subsidy engine spells them (issue 6)."""
-
-    NOT_WORKING_AGE = "not_working_age"
-    NO_QUALIFYING_CHILD = "no_qualifying_child"
-    CHILD_NOT_VERIFIED = "child_not_verified"
-    CATEGORY_NOT_ADMITTED = "category_not_admitted"
-    NO_CARE_DUTY = "no_care_duty"
-
-
-# Human-readable explanations, for pages and notifications.
-REASON_LABELS: dict[str, object] = {
-    Reason.NOT_WORKING_AGE: _("不在法定劳动年龄内（未满16周岁或已到法定退休年龄）"),
-    Reason.NO_QUALIFYING_CHILD: _("没有符合年龄条件的子女"),
-    Reason.CHILD_NOT_VERIFIED: _("子女证明材料尚未经人社部门核验"),
-    Reason.CATEGORY_NOT_ADMITTED: _("所在地区的政策暂不包括该人员类别"),
-    Reason.NO_CARE_DUTY: _("未登记相应的照护责任"),
-}
-
-# Categories whose duty is a child, and the care duty each other category needs.
-CHILD_CATEGORIES = frozenset({"mother", "other_caregiver_child"})
-CATEGORY_CARE_DUTIES: dict[str, frozenset[str]] = {
-    "caregiver_disabled_elderly": frozenset({"disabled_elderly"}),
-    "caregiver_disabled": frozenset({"disabled"}),
-}
+# The rules and reason codes are declared once, in applicants.rules; this check
+# evaluates the person-scope ones in Python, the subsidy engine renders them to SQL.
+Reason = rules.Reason
+REASON_LABELS = rules.REASON_LABELS
+CHILD_CATEGORIES = rules.CHILD_CATEGORIES
+CATEGORY_CARE_DUTIES = rules.CATEGORY_CARE_DUTIES
 
 
 @dataclass(frozen=True)
@@ -193,6 +174,8 @@ class PersonFacts:
     category: str
     children: tuple[ChildFacts, ...] = ()
     care_duties: frozenset[str] = frozenset()
+    # She withdrew the consent for her children's records (or removed them).
+    evidence_withdrawn: bool = False
 
 
 @dataclass(frozen=True)
@@ -207,51 +190,52 @@ class EligibilityResult:
         return [REASON_LABELS.get(code, code) for code in self.reasons]
 
 
+def person_rule_facts(person: PersonFacts, on: datetime.date, policy: PolicyFacts) -> dict:
+    """The facts the person-scope rules read, named as the engine's SQL names them."""
+    qualifying = [
+        child
+        for child in person.children
+        if child_qualifies(
+            child.birth_year,
+            child.birth_month,
+            on,
+            limit_years=policy.child_age_limit,
+            inclusive=policy.child_age_inclusive,
+        )
+    ]
+    return {
+        "working_age": is_working_age(person.birth_date, person.retirement_category or None, on),
+        "admitted": person.category in policy.admitted_categories,
+        "needs_child": person.category in CHILD_CATEGORIES,
+        "has_care_duty": bool(
+            CATEGORY_CARE_DUTIES.get(person.category, frozenset()) & person.care_duties
+        ),
+        "evidence_withdrawn": person.evidence_withdrawn,
+        "qualifying": bool(qualifying),
+        "qualifying_verified": any(child.verified for child in qualifying),
+        "require_verified": policy.require_verified_evidence,
+    }
+
+
 def evaluate(person: PersonFacts, on: datetime.date, policy: PolicyFacts) -> EligibilityResult:
     """
     Decide whether `person` qualifies on `on` under `policy`, with every
-    reason that fails (not only the first) and, when she qualifies, the day
-    she stops: the earlier of her retirement date and the cut-off of her
-    last qualifying child.
+    reason that fails (not only the first, in the rules' order) and, when she
+    qualifies, the day she stops: the earlier of her retirement date and the
+    cut-off of her last qualifying child.
     """
-    reasons: list[str] = []
-    if person.category not in policy.admitted_categories:
-        reasons.append(Reason.CATEGORY_NOT_ADMITTED)
-    if not is_working_age(person.birth_date, person.retirement_category or None, on):
-        reasons.append(Reason.NOT_WORKING_AGE)
-    until = earliest_retirement(person.birth_date, person.retirement_category or None)
-
-    if person.category in CATEGORY_CARE_DUTIES:
-        if not (CATEGORY_CARE_DUTIES[person.category] & person.care_duties):
-            reasons.append(Reason.NO_CARE_DUTY)
-    else:
-        qualifying = [
-            child
-            for child in person.children
-            if child_qualifies(
-                child.birth_year,
-                child.birth_month,
-                on,
-                limit_years=policy.child_age_limit,
-                inclusive=policy.child_age_inclusive,
-            )
-        ]
-        usable = [c for c in qualifying if c.verified or not policy.require_verified_evidence]
-        if not qualifying:
-            reasons.append(Reason.NO_QUALIFYING_CHILD)
-        elif not usable:
-            reasons.append(Reason.CHILD_NOT_VERIFIED)
-        else:
-            last_cutoff = max(
-                child_cutoff(
-                    c.birth_year,
-                    c.birth_month,
-                    limit_years=policy.child_age_limit,
-                    inclusive=policy.child_age_inclusive,
-                )
-                for c in usable
-            )
-            until = min(until, last_cutoff)
+    facts = person_rule_facts(person, on, policy)
+    reasons = tuple(rule.reason for rule in rules.PERSON_RULES if rule.failed(facts))
     if reasons:
-        return EligibilityResult(False, tuple(reasons), None)
+        return EligibilityResult(False, reasons, None)
+    until = earliest_retirement(person.birth_date, person.retirement_category or None)
+    if facts["needs_child"]:
+        limits = {"limit_years": policy.child_age_limit, "inclusive": policy.child_age_inclusive}
+        usable = [
+            c
+            for c in person.children
+            if (c.verified or not policy.require_verified_evidence)
+            and child_qualifies(c.birth_year, c.birth_month, on, **limits)
+        ]
+        until = min(until, max(child_cutoff(c.birth_year, c.birth_month, **limits) for c in usable))
     return EligibilityResult(True, (), until)

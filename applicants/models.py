@@ -143,6 +143,12 @@ class Applicant(BaseModel):
     # Derived from birth date and retirement category (the earlier, 50-year date when the
     # category is unknown), so set-based checks (the subsidy engine) can read it in SQL.
     retirement_on = models.DateField(_("法定退休日期"), null=True, blank=True, editable=False)
+    # When she withdrew the consent for her children's records or removed a child's
+    # record: lines decided before keep their decision, later ones wait for review with
+    # `evidence_withdrawn` (applicants.rules), and no recovery is ever proposed for it.
+    evidence_withdrawn_at = models.DateTimeField(
+        _("撤回子女信息时间"), null=True, blank=True, editable=False
+    )
 
     # Eligibility as of the last daily re-check (applicants.recheck), with reason codes.
     eligibility = models.CharField(

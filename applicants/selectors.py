@@ -92,6 +92,7 @@ def person_facts(applicant: Applicant) -> PersonFacts:
             for c in applicant.children.all()
         ),
         care_duties=frozenset(applicant.care_duties),
+        evidence_withdrawn=applicant.evidence_withdrawn_at is not None,
     )
 
 

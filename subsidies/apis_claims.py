@@ -81,7 +81,9 @@ class EmployerClaimListApi(ListAPIView):
             return Claim.objects.none()
         return claim_list_for_member(user=self.request.user)
 
-    @extend_schema(request=InputSerializer, responses={201: ClaimDetailSerializer})
+    @extend_schema(
+        request=InputSerializer, responses={201: ClaimDetailSerializer, 200: ClaimDetailSerializer}
+    )
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -95,8 +97,13 @@ class EmployerClaimListApi(ListAPIView):
             months=data["months"],
             applicant_ids=data["applicants"],
         )
+        unchanged = getattr(claim, "unchanged", False)
         claim = claim_get_for_member(user=request.user, pk=claim.pk)
-        return Response(ClaimDetailSerializer(claim).data, status=status.HTTP_201_CREATED)
+        # The same claim again changes nothing: the earlier claim, 200 instead of 201.
+        return Response(
+            ClaimDetailSerializer(claim).data,
+            status=status.HTTP_200_OK if unchanged else status.HTTP_201_CREATED,
+        )
 
 
 class EmployerClaimDetailApi(APIView):
@@ -141,7 +148,9 @@ class MyClaimListApi(ListAPIView):
             return Claim.objects.none()
         return claim_list_for_applicant(applicant=self.get_applicant())
 
-    @extend_schema(request=InputSerializer, responses={201: ClaimDetailSerializer})
+    @extend_schema(
+        request=InputSerializer, responses={201: ClaimDetailSerializer, 200: ClaimDetailSerializer}
+    )
     def post(self, request: Request) -> Response:
         applicant = self.get_applicant()
         serializer = self.InputSerializer(data=request.data)
@@ -151,5 +160,9 @@ class MyClaimListApi(ListAPIView):
             submitted_by=request.user,
             months=serializer.validated_data["months"],
         )
+        unchanged = getattr(claim, "unchanged", False)
         claim = claim_list_for_applicant(applicant=applicant).get(pk=claim.pk)
-        return Response(ClaimDetailSerializer(claim).data, status=status.HTTP_201_CREATED)
+        return Response(
+            ClaimDetailSerializer(claim).data,
+            status=status.HTTP_200_OK if unchanged else status.HTTP_201_CREATED,
+        )

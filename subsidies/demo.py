@@ -20,7 +20,9 @@ import csv
 import datetime
 import io
 from decimal import Decimal
+from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -155,7 +157,9 @@ def _demo_subsidies_load() -> str:
     )
     return (
         f"Demo subsidies: {policies}; {contributions} contribution records "
-        f"({_month_label(missing)} missing); a claim of {len(lines)} lines ({decisions}); "
+        f"({_month_label(missing)} missing: its late file is "
+        f"{LATE_FILE_DIR}/contributions-{missing:%Y-%m}.csv, to import by hand); "
+        f"a claim of {len(lines)} lines ({decisions}); "
         f"a run of {_month_label(run.month)}; {approved} line approved by 陈思远; {bases}."
     )
 
@@ -215,12 +219,35 @@ def _contributions(
     Import, as staff do, the social-insurance file of the employer's
     employees for `months` except `missing`, through the real import service.
     """
+    result = contributions_import(
+        file_name=f"社保缴费_{employer.district.name}_{today:%Y%m}（演示数据）.csv",
+        data=_contribution_file(employer, employments, [m for m in months if m != missing]),
+        region=employer.district,
+        imported_by=imported_by,
+    )
+    if result.errors:
+        raise RuntimeError(f"demo contributions did not import: {result.errors}")
+    # The late file of the missing month, for staff to import by hand: the line waiting
+    # for it (needs_review, no_contribution_record) then becomes eligible by itself.
+    late = Path(settings.BASE_DIR) / LATE_FILE_DIR / f"contributions-{missing:%Y-%m}.csv"
+    late.parent.mkdir(parents=True, exist_ok=True)
+    late.write_bytes(_contribution_file(employer, employments, [missing]))
+    return result.created
+
+
+# Where the demo leaves the missing month's late contribution file (README).
+LATE_FILE_DIR = "var/demo"
+
+
+def _contribution_file(
+    employer: Employer, employments: list[Employment], months: list[datetime.date]
+) -> bytes:
+    """A contribution file (UTF-8 CSV) of the employer's employees for `months`."""
     # The agency's file carries clear ID numbers; the demo writes it from the
     # demo mothers' encrypted numbers (only the keyed hash is stored).
-    headers = [column.header for column in COLUMNS]
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(headers)
+    writer.writerow([column.header for column in COLUMNS])
     values = {
         "insurance_types": "养老、医疗、失业、工伤、生育",
         "employer_amount": "862.40",
@@ -230,19 +257,9 @@ def _contributions(
     for employment in employments:
         id_number = decrypt_text(employment.applicant.id_number_encrypted)
         for month in months:
-            if month == missing:
-                continue
             row = {**values, "id_number": id_number, "month": f"{month:%Y-%m}"}
             writer.writerow([row.get(column.key, "") for column in COLUMNS])
-    result = contributions_import(
-        file_name=f"社保缴费_{employer.district.name}_{today:%Y%m}（演示数据）.csv",
-        data=buffer.getvalue().encode("utf-8"),
-        region=employer.district,
-        imported_by=imported_by,
-    )
-    if result.errors:
-        raise RuntimeError(f"demo contributions did not import: {result.errors}")
-    return result.created
+    return buffer.getvalue().encode("utf-8")
 
 
 def _approve_one(lines: list[ClaimLine], reviewer: User) -> int:

@@ -30,13 +30,19 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
-from applicants.eligibility import CHILD_CATEGORIES
+from applicants.rules import (
+    ALWAYS_REVIEW_REASONS,
+    CATEGORY_CARE_DUTIES,
+    CHILD_CATEGORIES,
+    child_cutoff_years,
+    reasons_sql,
+)
 from applicants.selectors import PolicyBook
 
 from .models import SubsidyPolicy, SubsidyType
 
 # Bump when the rules below change: every decision record names the version it used.
-RULE_VERSION = "2026.11-1"
+RULE_VERSION = "2026.12-1"
 MAX_ID = 2**62
 
 
@@ -75,28 +81,56 @@ WITH l AS (
            SELECT 1 FROM subsidies_paymentbatch b
             WHERE b.id = cl.batch_id AND b.status <> 'publicity'
        )
+       -- A line decided before she withdrew her children's records keeps that decision:
+       -- its record's input snapshot is the evidence at the time (PIPL Art. 15).
+       AND NOT EXISTS (
+           SELECT 1 FROM applicants_applicant w
+            WHERE w.id = cl.applicant_id
+              AND cl.decision <> 'pending'
+              AND cl.decided_at <= w.evidence_withdrawn_at
+       )
 ),
 f AS (
     SELECT l.id,
            a.birth_date, a.retirement_on, a.category,
-           (a.birth_date + interval '16 years')::date <= %(day)s
-               AND %(day)s < a.retirement_on AS working_age,
-           a.category = ANY(%(admitted)s::varchar[]) AS admitted,
-           a.category = ANY(%(child_categories)s::varchar[]) AS needs_child,
-           a.care_duties && %(care_duties)s::varchar[] AS has_care_duty,
-           ch.children, ch.qualifying, ch.qualifying_verified,
-           emp.employment, emp.employed, emp.declared, emp.contract_ok,
-           EXISTS (
-               SELECT 1 FROM employers_listingperiod p
-                WHERE p.employer_id = l.employer_id
-                  AND p.listed_from <= %(day)s
-                  AND (p.listed_until IS NULL OR p.listed_until > %(day)s)
-           ) AS listed,
-           cr.contribution, cr.employer_amount, cr.person_amount,
+           ch.children, emp.employment, cr.contribution, cr.employer_amount, cr.person_amount,
            (c.submitted_at AT TIME ZONE 'Asia/Shanghai')::date AS submitted_on,
            rr.id AS rate_id, rr.kind AS rate_kind, rr.amount AS rate_amount,
            rr.share AS rate_share, rr.cap AS rate_cap,
-           clock.used, clock.first_month
+           clock.used, clock.first_month,
+           -- The facts the rules (applicants.rules) are written over, never NULL.
+           %(employer_lines)s AS employer_line,
+           %(requires_listing)s AS requires_listing,
+           %(requires_declaration)s AS requires_declaration,
+           %(requires_contract)s AS requires_contract,
+           %(requires_contribution)s AS requires_contribution,
+           %(require_verified)s AS require_verified,
+           coalesce((a.birth_date + interval '16 years')::date <= %(day)s
+                    AND %(day)s < a.retirement_on, false) AS working_age,
+           a.category = ANY(%(admitted)s::varchar[]) AS admitted,
+           a.category = ANY(%(child_categories)s::varchar[]) AS needs_child,
+           EXISTS (
+               SELECT 1
+                 FROM unnest(%(duty_categories)s::varchar[], %(duty_codes)s::varchar[])
+                      AS m(category, duty)
+                WHERE m.category = a.category AND m.duty = ANY(a.care_duties)
+           ) AS has_care_duty,
+           a.evidence_withdrawn_at IS NOT NULL AS evidence_withdrawn,
+           ch.qualifying, ch.qualifying_verified,
+           emp.employed, emp.declared, emp.contract_ok,
+           __LISTED__ AS listed,
+           cr.contribution IS NOT NULL AS has_contribution,
+           coalesce(rr.kind = 'contribution_share', false) AS share_rate,
+           rr.id IS NOT NULL AS has_rate,
+           coalesce((c.submitted_at AT TIME ZONE 'Asia/Shanghai')::date >= %(window_end)s,
+                    false) AS late,
+           %(max_months)s::int IS NOT NULL
+               AND clock.used >= %(max_months)s::int
+               AND NOT coalesce(
+                   %(extension_years)s::int IS NOT NULL
+                   AND (a.retirement_on - make_interval(years => %(extension_years)s::int))::date
+                       <= coalesce(clock.first_month, %(month)s),
+                   false) AS clock_exhausted
       FROM l
       JOIN applicants_applicant a ON a.id = l.applicant_id
       JOIN subsidies_claim c ON c.id = l.claim_id
@@ -110,9 +144,7 @@ f AS (
                      AS qualifying_verified
             FROM (
                 SELECT k.birth_year, k.birth_month, k.verified_at,
-                       make_date(k.birth_year, k.birth_month, 1) <= %(day)s
-                       AND %(day)s < make_date(k.birth_year + %(child_years)s, k.birth_month, 1)
-                           AS q
+                       __CHILD_QUALIFIES__ AS q
                   FROM applicants_child k
                  WHERE k.applicant_id = l.applicant_id
             ) k
@@ -160,37 +192,7 @@ f AS (
       ) clock ON true
 ),
 r AS (
-    SELECT f.*,
-           array_remove(ARRAY[
-               CASE WHEN %(employer_lines)s AND %(requires_listing)s AND NOT f.listed
-                    THEN 'employer_not_listed' END,
-               CASE WHEN %(employer_lines)s AND NOT f.employed THEN 'not_employed' END,
-               CASE WHEN %(employer_lines)s AND f.employed AND %(requires_declaration)s
-                         AND NOT f.declared THEN 'not_declared' END,
-               CASE WHEN %(employer_lines)s AND f.employed AND %(requires_contract)s
-                         AND NOT f.contract_ok THEN 'no_labour_contract' END,
-               CASE WHEN NOT coalesce(f.working_age, false) THEN 'not_working_age' END,
-               CASE WHEN NOT f.admitted THEN 'category_not_admitted' END,
-               CASE WHEN f.needs_child AND NOT f.qualifying THEN 'no_qualifying_child' END,
-               CASE WHEN NOT f.needs_child AND NOT f.has_care_duty THEN 'no_care_duty' END,
-               CASE WHEN f.needs_child AND f.qualifying AND %(require_verified)s
-                         AND NOT f.qualifying_verified THEN 'child_not_verified' END,
-               CASE WHEN f.contribution IS NULL
-                         AND (%(requires_contribution)s OR f.rate_kind = 'contribution_share')
-                    THEN 'no_contribution_record' END,
-               CASE WHEN %(max_months)s::int IS NOT NULL
-                         AND f.used >= %(max_months)s::int
-                         AND NOT (
-                             %(extension_years)s::int IS NOT NULL
-                             AND f.retirement_on IS NOT NULL
-                             AND (f.retirement_on
-                                  - make_interval(years => %(extension_years)s::int))::date
-                                 <= coalesce(f.first_month, %(month)s)
-                         )
-                    THEN 'entitlement_exhausted' END,
-               CASE WHEN f.submitted_on >= %(window_end)s THEN 'outside_claim_window' END,
-               CASE WHEN f.rate_id IS NULL THEN 'no_rate_in_force' END
-           ]::varchar[], NULL) AS reasons
+    SELECT f.*, __REASONS__ AS reasons
       FROM f
 ),
 d AS (
@@ -269,6 +271,31 @@ SELECT (SELECT count(*) FROM h), (SELECT count(*) FROM ins)
 """
 
 
+# Facts that the recovery check (services.payments) reads too, written once here.
+def listed_sql(employer: str, day: str) -> str:
+    """SQL: a listing period of `employer` covers `day`."""
+    return f"""EXISTS (
+               SELECT 1 FROM employers_listingperiod p
+                WHERE p.employer_id = {employer}
+                  AND p.listed_from <= {day}
+                  AND (p.listed_until IS NULL OR p.listed_until > {day}))"""  # noqa: S608
+
+
+def child_qualifies_sql(child: str, day: str, years: str) -> str:
+    """SQL: child row `child` qualifies on `day`, cut off `years` after its birth month."""
+    return (
+        f"(make_date({child}.birth_year, {child}.birth_month, 1) <= {day}"
+        f" AND {day} < make_date({child}.birth_year + {years}, {child}.birth_month, 1))"
+    )
+
+
+_DECIDE_SQL = (
+    _DECIDE_SQL.replace("__REASONS__", reasons_sql(row="f"))
+    .replace("__LISTED__", listed_sql("l.employer_id", "%(day)s"))
+    .replace("__CHILD_QUALIFIES__", child_qualifies_sql("k", "%(day)s", "%(child_years)s"))
+)
+
+
 def lines_decide(
     *,
     policy: SubsidyPolicy,
@@ -280,8 +307,6 @@ def lines_decide(
     policy_book: PolicyBook | None = None,
 ) -> DecideResult:
     """Decide the open and approved lines of `policy` and `month` with ids in the range."""
-    from .reasons import REVIEW_REASONS
-
     now = now or timezone.now()
     day = reference_day(policy, month)
     region_code = policy.region.code
@@ -302,12 +327,15 @@ def lines_decide(
         "max_months": policy.max_months,
         "extension_years": policy.retirement_extension_years,
         "window_end": window_end(policy, month),
-        "child_years": eligibility.child_age_limit + (1 if eligibility.child_age_inclusive else 0),
+        "child_years": child_cutoff_years(
+            eligibility.child_age_limit, eligibility.child_age_inclusive
+        ),
         "admitted": sorted(eligibility.admitted_categories),
         "child_categories": sorted(CHILD_CATEGORIES),
-        "care_duties": ["disabled_elderly", "disabled"],
+        "duty_categories": [c for c, duties in CATEGORY_CARE_DUTIES.items() for _ in duties],
+        "duty_codes": [d for duties in CATEGORY_CARE_DUTIES.values() for d in sorted(duties)],
         "require_verified": eligibility.require_verified_evidence,
-        "review_reasons": sorted(REVIEW_REASONS),
+        "review_reasons": sorted({*policy.review_reasons, *ALWAYS_REVIEW_REASONS}),
         "eligibility_policy": _json(
             {
                 "id": eligibility.policy_id,

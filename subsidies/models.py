@@ -13,7 +13,14 @@ from django.db.models import F, Func, Q
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from applicants.rules import DEFAULT_REVIEW_REASONS, RULES
 from mamagang.core.models import BaseModel
+
+REVIEW_REASON_CHOICES = [(rule.reason.value, rule.label) for rule in RULES if rule.fails]
+
+
+def default_review_reasons() -> list[str]:
+    return [reason.value for reason in DEFAULT_REVIEW_REASONS]
 
 
 class DateRange(Func):
@@ -84,6 +91,15 @@ class SubsidyPolicy(BaseModel):
         _("最短合同期限（月）"), null=True, blank=True
     )
     requires_contribution = models.BooleanField(_("须有当月社保缴费记录"), default=True)
+    # Reasons that send a line to review instead of refusing it (policy data; a missing
+    # contribution record is often a late file, DOMAIN.md §5.4, §5.6).
+    review_reasons = ArrayField(
+        models.CharField(max_length=32, choices=REVIEW_REASON_CHOICES),
+        verbose_name=_("转人工复核的原因"),
+        default=default_review_reasons,
+        blank=True,
+        help_text=_("出现这些原因（且没有其他原因）时，明细转人工复核，而不是直接判为不符合。"),
+    )
     # Amounts above this need a second approver (maker-checker, EXPECTATIONS.md).
     second_approval_above = models.DecimalField(
         _("超过此金额须二次审批（元）"), max_digits=12, decimal_places=2, null=True, blank=True

@@ -84,6 +84,7 @@ POLICY_FIELDS = {
     "auto_generate": bool,
     "active": bool,
     "legal_reference": str,
+    "review_reasons": "reasons",
 }
 DEFAULT_INSURANCE_TYPES = ["pension", "medical", "unemployment"]
 _UNSET = object()
@@ -430,6 +431,18 @@ def scenario_load(path: Path | str) -> Scenario:
     return scenario
 
 
+def _reasons(value: Any, where: str) -> list[str]:
+    """A list of reason codes the engine decides (applicants.rules)."""
+    from .models import REVIEW_REASON_CHOICES
+
+    known = [code for code, _label in REVIEW_REASON_CHOICES]
+    codes = [str(code) for code in _list(value, where)]
+    unknown = [code for code in codes if code not in known]
+    if unknown:
+        raise ScenarioError(f"{where}: unknown reason code(s) {unknown}; known: {known}")
+    return codes
+
+
 def _policy(value: Any, index: int) -> PolicySpec:
     where = f"policies[{index}]"
     raw = _fields(value, where, {"region", "type", "rates"}, {"key", *POLICY_FIELDS})
@@ -446,6 +459,8 @@ def _policy(value: Any, index: int) -> PolicySpec:
             fields[name] = _int(item, at)
         elif kind == "money":
             fields[name] = _money(item, at)
+        elif kind == "reasons":
+            fields[name] = _reasons(item, at)
         else:
             fields[name] = str(item)
     rates = [_rate(r, f"{where}.rates[{i}]") for i, r in enumerate(_list(raw["rates"], where), 1)]

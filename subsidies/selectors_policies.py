@@ -46,11 +46,11 @@ RATE_OBJECT_TYPE = RateRow._meta.label_lower
 HISTORY_LIMIT = 200
 
 
-def _prefix_q(prefixes: list[str]) -> Q:
+def _prefix_q(prefixes: list[str], field: str = "region__code") -> Q:
     """Return a Q matching policies whose region code starts with any of `prefixes`."""
     if "" in prefixes:
         return Q()
-    return reduce(or_, (Q(region__code__startswith=p) for p in prefixes))
+    return reduce(or_, (Q(**{f"{field}__startswith": p}) for p in prefixes))
 
 
 def _ancestor_codes(prefixes: list[str]) -> set[str]:
@@ -69,20 +69,24 @@ def _ancestor_codes(prefixes: list[str]) -> set[str]:
     return codes
 
 
-def subsidy_policy_view_q(*, user: User | AnonymousUser) -> Q | None:
+def subsidy_policy_view_q(*, user: User | AnonymousUser, field: str = "region") -> Q | None:
     """
-    Return a Q selecting the policies `user` may view, or None for none.
+    Return a Q selecting the policies `user` may view, or None for none
+    (`field` is the path to the policy's region: "policy__region" for runs).
 
     She sees the policies of her regions and of the regions above them
     (read-only there): a district's staff must know the city policy that
-    applies to her district when the district has none of its own.
+    applies to her district when the district has none of its own, and
+    follow the runs that decide her district's lines.
     """
     prefixes = region_prefixes_for_user(user=user)
     if not prefixes:
         return None
     if "" in prefixes:
         return Q()
-    return _prefix_q(prefixes) | Q(region__code__in=sorted(_ancestor_codes(prefixes)))
+    return _prefix_q(prefixes, f"{field}__code") | Q(
+        **{f"{field}__code__in": sorted(_ancestor_codes(prefixes))}
+    )
 
 
 def subsidy_policy_list_for_staff(

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 
-from mamagang.accounts.selectors import region_prefixes_for_user
+from mamagang.accounts.selectors import region_prefixes_for_user, user_may_act_on_region
 
 from .models import ClaimLine, DecisionRecord, EligibilityRun, SubsidyPolicy, SubsidyType
 
@@ -183,15 +183,26 @@ def policy_list_for_staff(*, user: User | AnonymousUser) -> QuerySet[SubsidyPoli
 
 
 def run_list_for_staff(*, user: User | AnonymousUser) -> QuerySet[EligibilityRun]:
-    """Return the runs of policies in `user`'s regions, newest first."""
-    prefixes = region_prefixes_for_user(user=user)
-    if not prefixes:
+    """
+    Return the runs of the policies that apply to `user`'s regions, newest first:
+    those of her regions and those of the city and province above (a city policy's
+    run decides her district's lines; she follows it read-only, see run_may_act).
+    """
+    from .selectors_policies import subsidy_policy_view_q
+
+    scope = subsidy_policy_view_q(user=user, field="policy__region")
+    if scope is None:
         return EligibilityRun.objects.none()
     return (
-        EligibilityRun.objects.filter(_scope_q(prefixes, "policy__region__code"))
+        EligibilityRun.objects.filter(scope)
         .select_related("policy__region", "policy__subsidy_type", "started_by")
         .order_by("-created_at", "-pk")
     )
+
+
+def run_may_act(*, user: User | AnonymousUser, run: EligibilityRun) -> bool:
+    """Whether `user` may resume `run`: its policy's region is one of hers (not above)."""
+    return user_may_act_on_region(user=user, region_code=run.policy.region.code)
 
 
 def run_get_for_staff(

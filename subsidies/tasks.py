@@ -18,6 +18,14 @@ def run_chunk_decide(self, *, chunk_id: int) -> bool:
 
 
 @shared_task(acks_late=True)
+def contribution_lines_redecide(*, import_id: int) -> int:
+    """After a contribution import: re-decide the lines that waited for its records."""
+    from .services.contributions import lines_redecide_after_import
+
+    return lines_redecide_after_import(import_id=import_id)
+
+
+@shared_task(acks_late=True)
 def runs_monthly() -> list[int]:
     """On the 1st: decide every active policy's previous month (免申即享 lines first)."""
     from .services.runs import runs_start_monthly

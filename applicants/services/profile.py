@@ -382,6 +382,7 @@ def child_remove(*, child: Child, removed_by: User) -> None:
     applicant = child.applicant
     birth = str(child)
     child.delete()
+    _evidence_withdrawn(applicant)
     audit_record(actor=removed_by, action="child.removed", obj=applicant, before={"birth": birth})
 
 
@@ -417,8 +418,21 @@ def consent_withdraw(
     consent.save(update_fields=["withdrawn_at"])
     if kind == Consent.Kind.GUARDIAN_CHILDREN:
         applicant.children.all().delete()
+        _evidence_withdrawn(applicant, now=now)
     audit_record(
         actor=applicant.user, action="consent.withdrawn", obj=consent, after={"kind": kind}
+    )
+
+
+def _evidence_withdrawn(applicant: Applicant, *, now: datetime.datetime | None = None) -> None:
+    """
+    Record that she took back evidence about her children. A privacy action is not
+    evidence of ineligibility: claim lines decided before keep their decision, later
+    ones wait for review (`evidence_withdrawn`), and no recovery is proposed for it.
+    """
+    applicant.evidence_withdrawn_at = now or timezone.now()
+    Applicant.objects.filter(pk=applicant.pk).update(
+        evidence_withdrawn_at=applicant.evidence_withdrawn_at
     )
 
 

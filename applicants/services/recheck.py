@@ -82,6 +82,7 @@ def _recheck_all(*, on: datetime.date, chunk_size: int, stats: RecheckStats) -> 
                 "eligibility_reasons",
                 "eligible_until",
                 "eligibility_warned_until",
+                "evidence_withdrawn_at",
             )[:chunk_size]
         )
         if not rows:
@@ -119,6 +120,7 @@ def _recheck_chunk(
             category=row["category"],
             children=children,
             care_duties=frozenset(row["care_duties"]),
+            evidence_withdrawn=row["evidence_withdrawn_at"] is not None,
         )
         result = evaluate(person, on, book.policy_for(row["residence_district__code"], on))
         status = Applicant.Eligibility.ELIGIBLE if result.eligible else "ineligible"

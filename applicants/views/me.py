@@ -40,7 +40,6 @@ from jobs.views.public import FREE_PRESETS, job_card
 from mamagang.core.audit import audit_record
 from mamagang.core.exceptions import DomainError
 
-from ..eligibility import REASON_LABELS, Reason
 from ..fit import schedule_overlap, windows_from_rows
 from ..forms import (
     ApplyForm,
@@ -56,6 +55,7 @@ from ..forms import (
     free_window_formset,
 )
 from ..models import Application, Consent
+from ..rules import RULES_BY_REASON
 from ..selectors_me import (
     applicant_dashboard,
     applicant_data_export,
@@ -113,32 +113,6 @@ AREA_LABELS = {
 
 # What she can do about each reason she does not qualify yet, and where (issue 7: a
 # reason alone left her guessing). Working age has no step she could take.
-REASON_NEXT_STEPS = {
-    Reason.CHILD_NOT_VERIFIED: (
-        _(
-            "请带上登记时选择的证明材料原件，到居住地区人社局或街道服务窗口核验一次，"
-            "核验后这里会自动更新。"
-        ),
-        "applicants:me-children",
-        _("查看登记的子女"),
-    ),
-    Reason.NO_QUALIFYING_CHILD: (
-        _("请在“子女和家庭照护”中登记孩子的出生年月。"),
-        "applicants:me-children",
-        _("登记子女"),
-    ),
-    Reason.NO_CARE_DUTY: (
-        _("请在个人信息中勾选您照护的家人。"),
-        "applicants:me-personal",
-        _("填写照护责任"),
-    ),
-    Reason.CATEGORY_NOT_ADMITTED: (
-        _("请核对个人信息中的人员类别；如有疑问，可咨询居住地区人社局。"),
-        "applicants:me-personal",
-        _("核对人员类别"),
-    ),
-}
-
 # Service field names that the forms call differently.
 FORM_FIELD_NAMES = {"residence_district": "district", "residence_street": "street"}
 
@@ -221,7 +195,11 @@ class MeHomeView(ApplicantAreaMixin, TemplateView):
             areas=[(area, AREA_LABELS[area.key]) for area in dashboard.areas],
             areas_done=sum(1 for area in dashboard.areas if area.done),
             reasons=[
-                (REASON_LABELS.get(code, code), *REASON_NEXT_STEPS.get(code, ("", "", "")))
+                (
+                    RULES_BY_REASON[code].label,
+                    RULES_BY_REASON[code].next_step,
+                    *(RULES_BY_REASON[code].link or ("", "")),
+                )
                 for code in dashboard.eligibility.reasons
             ],
             applications=[

@@ -4,7 +4,9 @@ for herself, and the bureau's generated lines (免申即享). Lines are
 inserted set-based; the database's partial unique constraint keeps one
 live line per person, subsidy type and month across all claimants, and a
 line that loses that race is recorded as rejected with the reason
-`duplicate_person_month`, so its claimant sees a clear refusal.
+`duplicate_person_month`, so its claimant sees a clear refusal. The same
+claimant submitting the same months again changes nothing: the earlier
+claim comes back with `unchanged = True`.
 """
 
 from __future__ import annotations
@@ -152,6 +154,43 @@ def _insert_lines(claim: Claim, rows: list[tuple[int, int | None, SubsidyPolicy,
         return cursor.fetchone()
 
 
+def _without_own_lines(rows, *, employer_id: int | None = None, applicant_id: int | None = None):
+    """
+    Drop the (applicant, employer, policy, month) rows that this same claimant (the
+    employer, or the flexible worker herself) already has a live line for: submitting
+    the same claim again changes nothing. Return (new rows, the latest claim holding
+    the dropped ones). Serialised per claimant, so two identical clicks cannot race.
+    """
+    key = f"claim:{'employer' if employer_id else 'person'}:{employer_id or applicant_id}"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [key])
+    own = ClaimLine.objects.exclude(status=ClaimLine.Status.REJECTED).filter(
+        applicant_id__in={row[0] for row in rows},
+        month__in={row[3] for row in rows},
+        subsidy_type_id__in={row[2].subsidy_type_id for row in rows},
+    )
+    own = (
+        own.filter(claim__employer_id=employer_id, claim__source=Claim.Source.EMPLOYER)
+        if employer_id
+        else own.filter(claim__applicant_id=applicant_id, claim__source=Claim.Source.PERSON)
+    )
+    held = {
+        (a, t, m): claim_id
+        for a, t, m, claim_id in own.values_list(
+            "applicant_id", "subsidy_type_id", "month", "claim_id"
+        )
+    }
+    fresh = [row for row in rows if (row[0], row[2].subsidy_type_id, row[3]) not in held]
+    return fresh, max(held.values(), default=None)
+
+
+def _unchanged(claim_id: int) -> Claim:
+    """The claimant's earlier claim, marked as what an identical resubmission returns."""
+    claim = Claim.objects.get(pk=claim_id)
+    claim.unchanged = True
+    return claim
+
+
 def _decide_claim(claim: Claim) -> None:
     """Decide the claim's open lines now, per policy and month (set-based)."""
     # Month order matters: the entitlement clock counts the person's other eligible months.
@@ -218,6 +257,9 @@ def claim_submit_for_employer(
             _("所选月份没有在本单位就业登记的人员，无可申报的补贴。"),
             code="claim_nobody_employed",
         )
+    rows, earlier = _without_own_lines(rows, employer_id=employer.pk)
+    if not rows:
+        return _unchanged(earlier)
     claim = Claim.objects.create(
         source=Claim.Source.EMPLOYER,
         region=employer.district,
@@ -257,6 +299,10 @@ def claim_submit_for_person(
     policies = policies_for(region=applicant.residence_district, payee=SubsidyType.Payee.PERSON)
     if not policies:
         raise DomainError(_("您居住的地区暂无可由个人申领的补贴政策。"), code="claim_no_policy")
+    rows = [(applicant.pk, None, policy, month) for month in months for policy in policies]
+    rows, earlier = _without_own_lines(rows, applicant_id=applicant.pk)
+    if not rows:
+        return _unchanged(earlier)
     claim = Claim.objects.create(
         source=Claim.Source.PERSON,
         region=applicant.residence_district,
@@ -264,7 +310,6 @@ def claim_submit_for_person(
         submitted_by=submitted_by,
         submitted_at=now,
     )
-    rows = [(applicant.pk, None, policy, month) for month in months for policy in policies]
     created, _duplicates = _insert_lines(claim, rows)
     _decide_claim(claim)
     audit_record(

@@ -615,7 +615,46 @@ def contributions_import(
             return ImportResult(row_count=earlier.row_count, duplicate_file=True, batch=earlier)
         message = _("导入时有相同记录被同时导入，没有导入任何数据。请重新上传。")
         return ImportResult(row_count=len(records), errors=[RowError(0, "", message)])
+    if rows:
+        from ..tasks import contribution_lines_redecide
+
+        transaction.on_commit(lambda: contribution_lines_redecide.delay(import_id=batch.pk))
     return ImportResult(created=len(rows), row_count=len(records), skipped=skipped, batch=batch)
+
+
+def lines_redecide_after_import(*, import_id: int) -> int:
+    """
+    Re-decide, set-based, every unsettled line of the imported months that waited for
+    a contribution record (`no_contribution_record`): files arrive monthly and often
+    late (DOMAIN.md §5.4, §5.6), so the line becomes eligible without anyone clicking.
+    Return how many lines changed. Safe to run twice (unchanged lines are not written).
+    """
+    from ..engine import lines_decide
+    from ..models import ClaimLine, SubsidyPolicy
+    from ..reasons import Reason
+
+    months = (
+        ContributionRecord.objects.filter(source_id=import_id)
+        .order_by()
+        .values_list("month", flat=True)
+        .distinct()
+    )
+    groups = sorted(
+        ClaimLine.objects.filter(
+            status__in=[ClaimLine.Status.OPEN, ClaimLine.Status.APPROVED],
+            month__in=months,
+            reasons__contains=[Reason.NO_CONTRIBUTION_RECORD.value],
+        )
+        .order_by()
+        .values_list("month", "policy_id")
+        .distinct()
+    )
+    policies = SubsidyPolicy.objects.select_related("region", "subsidy_type").in_bulk(
+        {policy_id for _month, policy_id in groups}
+    )
+    return sum(
+        lines_decide(policy=policies[policy_id], month=month).changed for month, policy_id in groups
+    )
 
 
 def contribution_import_list_for_user(

@@ -27,7 +27,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from applicants.eligibility import CHILD_CATEGORIES
+from applicants.rules import CHILD_CATEGORIES, RULES_BY_REASON, Reason, reasons_sql
 from applicants.selectors import PolicyBook
 from mamagang.accounts.models import User
 from mamagang.accounts.selectors import user_may_act_on_region
@@ -36,7 +36,7 @@ from mamagang.core.exceptions import DomainError
 from mamagang.regions.models import Region
 from mamagang.regions.selectors import region_code_prefix
 
-from ..engine import reference_day
+from ..engine import child_qualifies_sql, listed_sql, reference_day
 from ..models import ClaimLine, PaymentBatch, Recovery, SubsidyPolicy, SubsidyType
 from ..selectors_payments import PayeeRow, batch_payee_rows
 
@@ -476,7 +476,8 @@ WITH g(policy_id, month, day, child_years) AS (
 l AS (
     SELECT cl.id, cl.applicant_id, cl.employer_id, cl.subsidy_type_id, cl.month,
            cl.amount, cl.paid_at, g.day, g.child_years, p.requires_listing,
-           st.payee, st.code AS type_code, a.category
+           st.payee, st.code AS type_code, a.category,
+           a.evidence_withdrawn_at IS NOT NULL AS evidence_withdrawn
       FROM subsidies_claimline cl
       JOIN g ON g.policy_id = cl.policy_id AND g.month = cl.month
       JOIN subsidies_subsidypolicy p ON p.id = cl.policy_id
@@ -487,24 +488,18 @@ l AS (
        AND (cl.paid_at IS NULL OR (cl.paid_at AT TIME ZONE %(tz)s)::date <= %(today)s)
        AND NOT EXISTS (SELECT 1 FROM subsidies_recovery r WHERE r.line_id = cl.id)
 ),
+f AS (
+    -- The facts the recoverable rules read (applicants.rules), named as the engine names them.
+    SELECT l.*,
+           l.payee = 'employer' AND l.employer_id IS NOT NULL AS employer_line,
+           __LISTED__ AS listed,
+           l.category = ANY(%(child_categories)s::varchar[]) AS needs_child,
+           EXISTS (SELECT 1 FROM applicants_child k
+                    WHERE k.applicant_id = l.applicant_id AND __CHILD_QUALIFIES__) AS qualifying
+      FROM l
+),
 r AS (
-    SELECT l.id, l.amount, array_remove(ARRAY[
-               CASE WHEN l.payee = 'employer' AND l.employer_id IS NOT NULL
-                         AND l.requires_listing
-                         AND NOT EXISTS (
-                             SELECT 1 FROM employers_listingperiod lp
-                              WHERE lp.employer_id = l.employer_id
-                                AND lp.listed_from <= l.day
-                                AND (lp.listed_until IS NULL OR lp.listed_until > l.day))
-                    THEN 'employer_not_listed' END,
-               CASE WHEN l.category = ANY(%(child_categories)s::varchar[])
-                         AND NOT EXISTS (
-                             SELECT 1 FROM applicants_child k
-                              WHERE k.applicant_id = l.applicant_id
-                                AND make_date(k.birth_year, k.birth_month, 1) <= l.day
-                                AND l.day < make_date(k.birth_year + l.child_years,
-                                                      k.birth_month, 1))
-                    THEN 'no_qualifying_child' END,
+    SELECT l.id, l.amount, __RECOVERABLE__ || array_remove(ARRAY[
                CASE WHEN EXISTS (
                              SELECT 1 FROM subsidies_claimline o
                                JOIN subsidies_subsidytype ot ON ot.id = o.subsidy_type_id
@@ -520,7 +515,7 @@ r AS (
                                     < (coalesce(l.paid_at, '-infinity'), l.id))
                     THEN 'duplicate_person_month' END
            ]::varchar[], NULL) AS reasons
-      FROM l
+      FROM f AS l
 )
 INSERT INTO subsidies_recovery (line_id, reasons, amount, status, note, created_at, updated_at)
 SELECT r.id, r.reasons, r.amount, 'proposed', '', %(now)s, %(now)s
@@ -528,6 +523,17 @@ SELECT r.id, r.reasons, r.amount, 'proposed', '', %(now)s, %(now)s
  WHERE cardinality(r.reasons) > 0
     ON CONFLICT DO NOTHING
 """
+# Of the engine's rules, the ones a settled payment is checked against again; the
+# withdrawal of consent is never one of them (no_qualifying_child excludes it).
+RECOVERABLE_RULES = (
+    RULES_BY_REASON[Reason.EMPLOYER_NOT_LISTED],
+    RULES_BY_REASON[Reason.NO_QUALIFYING_CHILD],
+)
+_PROPOSE_SQL = (
+    _PROPOSE_SQL.replace("__RECOVERABLE__", reasons_sql(RECOVERABLE_RULES, row="l"))
+    .replace("__LISTED__", listed_sql("l.employer_id", "l.day"))
+    .replace("__CHILD_QUALIFIES__", child_qualifies_sql("k", "l.day", "l.child_years"))
+)
 
 
 def recoveries_propose(
@@ -540,14 +546,13 @@ def recoveries_propose(
     policy-months involved, one for the eligibility policies, one INSERT.
 
     Checks covered (and only these; lines_decide does not re-decide paid
-    lines, so the rules are repeated here):
-    - `employer_not_listed`: for an employer subsidy whose policy requires
-      listing, no listing period of the employer covers the day (an
-      employer delisted retroactively);
-    - `no_qualifying_child`: for a mother (or other caregiver of a child),
-      no Child row qualifies on the day under the eligibility policy of the
-      line's policy region (a child's birth month corrected, a child
-      removed); evidence verification is not re-checked;
+    lines): the RECOVERABLE_RULES, rendered from their one declaration in
+    applicants.rules over the same facts the engine computes:
+    - `employer_not_listed` (an employer delisted retroactively);
+    - `no_qualifying_child` (a child's birth month corrected), under the
+      eligibility policy of the line's policy region; never when she
+      withdrew her consent or removed the record (a privacy action is not
+      evidence); evidence verification is not re-checked;
     - `duplicate_person_month`: another paid line, paid earlier, for the
       same person and month and the same subsidy type (barred for live
       lines by the database, so a safety net), or the other social-insurance

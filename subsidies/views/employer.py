@@ -24,7 +24,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django.views.generic import ListView, TemplateView
 
 from applicants.eligibility import CHILD_CATEGORIES
@@ -51,6 +51,9 @@ from ..selectors_claims import (
 )
 from ..services import claim_submit_for_employer, claim_submit_for_person, policies_for
 
+UNCHANGED_CLAIM_MESSAGE = gettext_lazy(
+    "所选月份和人员已经申报过，本次没有新增明细，原申报及其判定结果不变。"
+)
 Decision = ClaimLine.Decision
 Status = ClaimLine.Status
 LINES_PER_PAGE = 50
@@ -350,10 +353,13 @@ class EmployerClaimCreateView(EmployerPrivateMixin, TemplateView):
             except ValidationError as exc:
                 form.add_error(None, exc.messages)
             else:
-                messages.success(
-                    request,
-                    gettext("申报已提交并完成自动判定。请查看每条明细的判定结果和原因。"),
-                )
+                if getattr(claim, "unchanged", False):
+                    messages.info(request, UNCHANGED_CLAIM_MESSAGE)
+                else:
+                    messages.success(
+                        request,
+                        gettext("申报已提交并完成自动判定。请查看每条明细的判定结果和原因。"),
+                    )
                 return redirect("subsidies:employer-claim-detail", pk=claim.pk)
         return self.render_page(form)
 
@@ -455,7 +461,7 @@ class MeClaimCreateView(ApplicantAreaMixin, TemplateView):
         form = self.make_form(request.POST)
         if form.is_valid():
             try:
-                claim_submit_for_person(
+                claim = claim_submit_for_person(
                     applicant=self.applicant,
                     submitted_by=request.user,
                     months=form.cleaned_months(),
@@ -465,9 +471,12 @@ class MeClaimCreateView(ApplicantAreaMixin, TemplateView):
             except ValidationError as exc:
                 form.add_error(None, exc.messages)
             else:
-                messages.success(
-                    request, gettext("申报已提交并完成自动判定。结果和原因见下方列表。")
-                )
+                if getattr(claim, "unchanged", False):
+                    messages.info(request, UNCHANGED_CLAIM_MESSAGE)
+                else:
+                    messages.success(
+                        request, gettext("申报已提交并完成自动判定。结果和原因见下方列表。")
+                    )
                 return redirect("subsidies:me-claim-list")
         return self.render_page(form)
 

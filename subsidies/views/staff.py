@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Case, Value, When
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
@@ -52,6 +53,7 @@ from ..selectors_staff import (
     policy_list_for_staff,
     run_get_for_staff,
     run_list_for_staff,
+    run_may_act,
     subsidy_type_choice_list,
 )
 from ..services import line_approve, line_redecide, line_reject, run_resume, run_start
@@ -590,7 +592,10 @@ class StaffRunDetailView(StaffRunMixin, TemplateView):
             chunks=chunks,
             running=run.status in RUN_ACTIVE,
             refresh_seconds=RUN_REFRESH_SECONDS,
-            may_resume=bool(resumable) and run.status != EligibilityRun.Status.DONE,
+            may_resume=bool(resumable)
+            and run.status != EligibilityRun.Status.DONE
+            and run_may_act(user=self.request.user, run=run),
+            read_only=not run_may_act(user=self.request.user, run=run),
             **kwargs,
         )
 
@@ -600,6 +605,8 @@ class StaffRunResumeView(StaffRunMixin, View):
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         run = self.get_run()
+        if not run_may_act(user=request.user, run=run):
+            raise PermissionDenied
         queued = run_resume(run=run)
         if queued:
             messages.success(request, gettext("已重新排队 %(n)d 个分块。") % {"n": queued})

@@ -215,11 +215,12 @@ def review_lines(page) -> None:
     table = page.locator("table.line-table")
     # Last month's four lines, each with its decision and, if any, its reasons.
     zhao = table.locator("tr", has_text="赵丽")
-    expect(zhao).to_contain_text("不符合")
+    # A missing contribution record waits for review (files arrive late), not a refusal.
+    expect(zhao).to_contain_text("需人工审核")
     expect(zhao).to_contain_text("没有当月社会保险缴费记录")
     sun = table.locator("tr", has_text="孙娜")
     expect(sun).to_contain_text("需人工审核")
-    expect(sun).to_contain_text("子女证明材料尚未核验")
+    expect(sun).to_contain_text("子女证明材料尚未经人社部门核验")
 
     # The child's papers are not checked yet: approving is refused before any click, and
     # the line says where to check them; the check brings her back to decide again.
@@ -243,10 +244,11 @@ def review_lines(page) -> None:
     helpers.check(page, "line-approved")
     follow(page, "← 返回列表")
 
-    # No contribution for the month: reject it, saying why.
+    # No contribution for the month, and the agency confirms none will come: reject it,
+    # saying why.
     with page.expect_navigation():
         table.locator("tr", has_text="赵丽").get_by_role("link", name="赵丽").click()
-    helpers.check(page, "line-ineligible")
+    helpers.check(page, "line-no-contribution")
     page.get_by_label("驳回原因").fill("社保经办机构当月无该人员缴费记录，补缴后可重新申报。")
     submit(page, "驳回")
     expect_message(page, "已驳回该明细")

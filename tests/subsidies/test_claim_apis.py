@@ -8,7 +8,7 @@ from django.utils import timezone
 from applicants.services import employment_create
 from employers.models import ListingPeriod
 from subsidies.engine import add_months
-from subsidies.models import Claim, ClaimLine
+from subsidies.models import Claim, ClaimLine, DecisionRecord
 from subsidies.services import claim_submit_for_employer, claim_submit_for_person
 from tests.applicants.factories import make_mother
 from tests.employers.factories import MembershipFactory
@@ -176,6 +176,38 @@ def test_duplicate_across_employers_gives_refusal_reason(member_api, employer, e
     assert ClaimLine.objects.exclude(status=ClaimLine.Status.REJECTED).count() == 1
 
 
+def test_the_same_claim_submitted_again_changes_nothing_and_says_so(member_api, employer, employed):
+    body = {"employer": employer.pk, "months": [f"{LAST_MONTH:%Y-%m}"]}
+    first = member_api.post(LIST_URL, body, format="json")
+    lines = ClaimLine.objects.count()
+    decisions = DecisionRecord.objects.count()
+
+    again = member_api.post(LIST_URL, body, format="json")
+
+    # the earlier claim comes back (200, not 201): no new claim, line or refusal
+    assert (first.status_code, again.status_code) == (HTTPStatus.CREATED, HTTPStatus.OK)
+    assert again.json()["id"] == first.json()["id"]
+    assert Claim.objects.count() == 1
+    assert (ClaimLine.objects.count(), DecisionRecord.objects.count()) == (lines, decisions)
+    assert not ClaimLine.objects.filter(reasons__contains=["duplicate_person_month"]).exists()
+
+
+def test_the_same_claim_again_on_the_page_says_nothing_was_added(
+    member_api, client, employer, member, employed
+):
+    body = {"employer": employer.pk, "months": [f"{LAST_MONTH:%Y-%m}"]}
+    first = member_api.post(LIST_URL, body, format="json").json()
+    client.force_login(member)
+
+    response = client.post(
+        reverse("subsidies:employer-claim-new"), {"months": [f"{LAST_MONTH:%Y-%m}"]}, follow=True
+    )
+
+    assert response.redirect_chain[-1][0].endswith(f"/employer/subsidies/{first['id']}/")
+    assert "已经申报过，本次没有新增明细" in response.content.decode()
+    assert Claim.objects.count() == 1
+
+
 def test_employer_claim_submit_refuses_current_month(member_api, employer, employed):
     response = member_api.post(
         LIST_URL, {"employer": employer.pk, "months": [f"{THIS_MONTH:%Y-%m}"]}, format="json"
@@ -280,13 +312,13 @@ def test_employer_claim_detail_query_count(
     member_api, employer, member, employed, django_assert_num_queries
 ):
     small = _claim(employer, member, months=MONTHS[:2])
-    large = _claim(employer, member, months=MONTHS)
+    large = _claim(employer, member, months=MONTHS[2:] + MONTHS[:2])  # its own 2 are not new
     member_api.get(LIST_URL)  # loads the user's permissions, cached for the next requests
     # the claim with its summary, its lines
     with django_assert_num_queries(2):
         assert len(member_api.get(_detail_url(small)).json()["lines"]) == 2
     with django_assert_num_queries(2):
-        assert len(member_api.get(_detail_url(large)).json()["lines"]) == 6
+        assert len(member_api.get(_detail_url(large)).json()["lines"]) == 4
 
 
 # Her own claims ------------------------------------------------------------------------------

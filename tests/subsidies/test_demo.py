@@ -122,10 +122,10 @@ def test_demo_claim_lines_are_decided_reviewed_and_load_twice_unchanged(
     }
     assert {month for month, _code in lines} == {months[1], months[2]}
     missing = lines[(months[1], "employer_social_insurance")]
-    assert (missing.decision, missing.reasons) == ("ineligible", ["no_contribution_record"])
+    assert (missing.decision, missing.reasons) == ("needs_review", ["no_contribution_record"])
     paid = lines[(months[2], "employer_social_insurance")]
     assert (paid.decision, str(paid.amount)) == ("eligible", "300.00")
-    assert {line.decision for line in lines.values()} >= {"eligible", "ineligible"}
+    assert {line.decision for line in lines.values()} >= {"eligible", "needs_review"}
 
     # 陈思远 approved one line (he neither submitted it nor belongs to the employer).
     approved = [line for line in lines.values() if line.status == ClaimLine.Status.APPROVED]
@@ -137,3 +137,23 @@ def test_demo_claim_lines_are_decided_reviewed_and_load_twice_unchanged(
     run = EligibilityRun.objects.get()
     assert (run.month, run.status) == (last, EligibilityRun.Status.DONE)
     assert run.policy.region.code == "440300"
+
+    # The missing month's late file is left for staff to import; once imported, the line
+    # waiting for it is eligible without anyone clicking.
+    from pathlib import Path
+
+    from mamagang.accounts.models import User
+    from subsidies.demo import LATE_FILE_DIR
+    from subsidies.services import contributions_import
+
+    late = Path(settings.BASE_DIR) / LATE_FILE_DIR / f"contributions-{months[1]:%Y-%m}.csv"
+    with django_capture_on_commit_callbacks(execute=True):
+        result = contributions_import(
+            file_name=late.name,
+            data=late.read_bytes(),
+            region=hire.employer.district,
+            imported_by=User.objects.get(phone="13800000003"),
+        )
+    assert not result.errors
+    missing.refresh_from_db()
+    assert (missing.decision, missing.reasons) == ("eligible", [])

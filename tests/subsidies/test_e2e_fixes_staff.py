@@ -129,7 +129,7 @@ def test_staff_line_hides_the_papers_link_from_staff_who_may_not_verify(
 
     html = client.get(reverse("subsidies:staff-line-detail", args=[line.pk])).text
 
-    assert "子女证明材料尚未核验" in html
+    assert "子女证明材料尚未经人社部门核验" in html
     assert "核验她的子女证明材料" not in html
 
 

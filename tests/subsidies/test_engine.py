@@ -114,12 +114,27 @@ def test_deciding_again_changes_nothing(world):
     assert DecisionRecord.objects.filter(line=line).count() == 1
 
 
-def test_no_contribution_record(world):
+def test_a_missing_contribution_record_sends_the_line_to_review_by_default(world):
+    # Contribution files arrive monthly and often late (DOMAIN.md §5.4, §5.6).
     make_policy()
     (line,) = _claim(world)
-    assert line.decision == "ineligible"
+    assert line.decision == "needs_review"
     assert line.reasons == ["no_contribution_record"]
     assert line.amount is None
+
+
+def test_which_reasons_go_to_review_is_the_policys_data(world):
+    make_policy(review_reasons=["child_not_verified"])
+    (line,) = _claim(world)
+    assert (line.decision, line.reasons) == ("ineligible", ["no_contribution_record"])
+
+
+def test_a_missing_record_with_another_refusal_is_refused(world):
+    make_policy()
+    ListingPeriod.objects.filter(employer=world["employer"]).update(listed_until=D(2026, 10, 1))
+    (line,) = _claim(world)
+    assert line.decision == "ineligible"
+    assert set(line.reasons) == {"no_contribution_record", "employer_not_listed"}
 
 
 def test_a_contribution_arriving_later_makes_the_line_eligible_on_re_decision(world):
@@ -313,3 +328,74 @@ def test_an_approved_line_whose_decision_changes_goes_back_to_review(world, bure
     line.refresh_from_db()
     assert (line.status, line.decision) == ("open", "ineligible")
     assert line.approved_by is None
+
+
+# Issue 13: late contribution files, withdrawn consent ---------------------------------------
+
+
+def test_a_later_import_of_the_months_file_makes_the_waiting_line_eligible_by_itself(
+    world, django_capture_on_commit_callbacks
+):
+    import csv
+    import io
+
+    from mamagang.accounts.services import staff_scope_grant
+    from subsidies.services import contributions_import
+
+    # given a line waiting for review because October's file has not arrived
+    make_policy()
+    (line,) = _claim(world)
+    assert (line.decision, line.reasons) == ("needs_review", ["no_contribution_record"])
+    staff = world["staff"]
+    staff_scope_grant(user=staff, region=world["employer"].district, granted_by=None)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        ["身份证号码", "单位统一社会信用代码", "所属月份", "险种", "单位缴费", "个人缴费"]
+    )
+    writer.writerow(
+        [world["number"], world["employer"].uscc, "2026-10", "养老、医疗", "270.00", "90.00"]
+    )
+
+    # when staff import the month's file (nobody touches the line)
+    with django_capture_on_commit_callbacks(execute=True):
+        result = contributions_import(
+            file_name="2026-10.csv",
+            data=buffer.getvalue().encode("utf-8-sig"),
+            region=world["employer"].district,
+            imported_by=staff,
+        )
+
+    # then the line is decided again at once: eligible, with a new decision record
+    assert not result.errors
+    assert result.created == 1
+    line.refresh_from_db()
+    assert (line.decision, line.reasons, line.amount) == ("eligible", [], Decimal("300.00"))
+    assert DecisionRecord.objects.filter(line=line).count() == 2
+
+
+def test_a_withdrawn_consent_keeps_decided_months_and_sends_later_ones_to_review(world):
+    from applicants.models import Consent
+    from applicants.services import consent_withdraw
+
+    # given October decided eligible
+    policy = make_policy()
+    sep = D(2026, 9, 1)
+    _contribute(world)
+    _contribute(world, month=sep)
+    (october,) = _claim(world)
+    assert october.decision == "eligible"
+
+    # when she withdraws the consent for her children's records
+    mother = world["mother"]
+    consent_withdraw(applicant=mother, kind=Consent.Kind.GUARDIAN_CHILDREN)
+    assert not Child.objects.filter(applicant=mother).exists()
+
+    # then October keeps its decision when decided again (the record's snapshot is the
+    # evidence at the time), and a month first decided afterwards waits for a person
+    lines_decide(policy=policy, month=OCT)
+    october.refresh_from_db()
+    assert (october.decision, october.amount) == ("eligible", Decimal("300.00"))
+    assert DecisionRecord.objects.filter(line=october).count() == 1
+    (september,) = _claim(world, months=[sep])
+    assert (september.decision, september.reasons) == ("needs_review", ["evidence_withdrawn"])

@@ -836,3 +836,31 @@ def test_payment_pages_query_counts_do_not_grow_with_rows(client, world):
     five = client.get(recovery_url, {"status": "confirmed"})
     assert len(five.context["recoveries"]) == 5
     assert _queries_for(client, recovery_url, {"status": "confirmed"}) == one_recovery
+
+
+def test_a_withdrawn_consent_never_proposes_a_recovery(world):
+    from applicants.models import Consent
+    from applicants.services import consent_withdraw
+
+    # given paid lines, one of a mother who then withdraws her children's records
+    lines = world.approved_lines("宝安甲科技有限公司")
+    paid_batch(world)
+    mother = lines[1].applicant
+    consent_withdraw(applicant=mother, kind=Consent.Kind.GUARDIAN_CHILDREN)
+    assert not Child.objects.filter(applicant=mother).exists()
+
+    # when the nightly recovery check runs, then a privacy action is not a clawback
+    assert recoveries_propose(today=today()) == 0
+    assert not Recovery.objects.exists()
+
+
+def test_a_removed_child_record_never_proposes_a_recovery(world):
+    from applicants.services import child_remove
+
+    lines = world.approved_lines("宝安甲科技有限公司")
+    paid_batch(world)
+    mother = lines[1].applicant
+    for child in Child.objects.filter(applicant=mother):
+        child_remove(child=child, removed_by=mother.user)
+
+    assert recoveries_propose(today=today()) == 0

@@ -319,7 +319,7 @@ def test_runs_start_nightly_redecides_after_a_contribution_record_arrives(
     (mother,) = _hire(employer, employer_member, 1)
     claim_submit_for_employer(employer=employer, submitted_by=employer_member, months=[MONTH])
     line = ClaimLine.objects.get()
-    assert (line.decision, line.reasons) == ("ineligible", ["no_contribution_record"])
+    assert (line.decision, line.reasons) == ("needs_review", ["no_contribution_record"])
     source = ContributionImport.objects.create(
         region=Region.objects.get(code="440306"),
         file_name="2026-10.csv",

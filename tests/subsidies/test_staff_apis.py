@@ -144,7 +144,9 @@ def test_staff_api_claim_line_list_rows_carry_masked_person_and_reason_labels(ba
         "full_name": "赵敏",
         "id_number_masked": mother.id_number_masked,
     }
-    assert row["reasons"] == [{"code": "child_not_verified", "label": "子女证明材料尚未核验"}]
+    assert row["reasons"] == [
+        {"code": "child_not_verified", "label": "子女证明材料尚未经人社部门核验"}
+    ]
     assert row["month"] == f"{months_ago(1):%Y-%m}"
     assert row["employer"]["name"] == world.employer.name
     assert row["amount"] is None

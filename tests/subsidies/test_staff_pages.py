@@ -228,7 +228,7 @@ def test_staff_line_queue_lists_lines_oldest_first_with_masked_ids_and_reasons(
     html = response.content.decode()
     assert late.id_number_masked in html
     assert late.test_id_number not in html
-    assert "子女证明材料尚未核验" in html  # child_not_verified, as a label
+    assert "子女证明材料尚未经人社部门核验" in html  # child_not_verified, as a label
     assert "300.00 元" in html
     assert "需人工审核" in html
 
@@ -689,3 +689,35 @@ def test_staff_workspace_shows_open_line_count(client, world, baoan_staff):
     assert "2 条补贴明细待审核。" in html
     assert reverse("subsidies:staff-line-queue") in html
     assert reverse("subsidies:staff-run-list") in html
+
+
+def test_district_staff_follow_the_runs_of_the_city_policy_read_only(
+    client,
+    shenzhen_guangzhou,
+    make_user,
+    baoan_staff,
+    tianhe_staff,
+    django_capture_on_commit_callbacks,
+):
+    # given a Shenzhen city policy decided for a 宝安 employer's claim, and a city run
+    world = build_world(make_user, policy=make_policy(region="440300", requires_contribution=False))
+    world.claim()
+    city_staff = staff_in(make_user, "440300")
+    with django_capture_on_commit_callbacks(execute=True):
+        run = run_start(policy=world.policy, month=months_ago(1), by=city_staff)
+    client.force_login(baoan_staff)
+
+    # when 宝安's staff open the runs, then the city's run is there, with its progress
+    listing = client.get(reverse("subsidies:staff-run-list")).content.decode()
+    assert reverse("subsidies:staff-run-detail", args=[run.pk]) in listing
+    assert "您的辖区内还没有补贴政策" not in listing
+    assert "上级（市或省）制定的补贴政策" in listing
+    detail = client.get(reverse("subsidies:staff-run-detail", args=[run.pk]))
+    assert detail.status_code == 200
+    assert "发起或继续执行由深圳市人社部门负责" in detail.content.decode()
+    # read-only: she cannot resume the city's run
+    resume = client.post(reverse("subsidies:staff-run-resume", args=[run.pk]))
+    assert resume.status_code == 403
+    # and staff of another city's district see nothing of it
+    client.force_login(tianhe_staff)
+    assert client.get(reverse("subsidies:staff-run-detail", args=[run.pk])).status_code == 404
