@@ -7,8 +7,10 @@ audited.
 
 from django.contrib import admin
 
+from mamagang.accounts.selectors import region_prefixes_for_user
 from mamagang.core.admin import ReadOnlyAdmin
-from mamagang.core.audit import audit_record, snapshot
+from mamagang.core.audit import audit_record
+from mamagang.regions.selectors import region_scope_q
 
 from .models import (
     Applicant,
@@ -22,6 +24,7 @@ from .models import (
     SavedSearch,
     WorkExperience,
 )
+from .services.eligibility_policies import eligibility_policy_snapshot
 
 
 @admin.register(Applicant)
@@ -73,17 +76,6 @@ class WorkExperienceAdmin(ReadOnlyAdmin):
     list_select_related = ["applicant"]
 
 
-POLICY_FIELDS = [
-    "region",
-    "valid_from",
-    "child_age_limit",
-    "child_age_inclusive",
-    "admitted_categories",
-    "require_verified_evidence",
-    "legal_reference",
-]
-
-
 @admin.register(EligibilityPolicy)
 class EligibilityPolicyAdmin(admin.ModelAdmin):
     """Dated per-region rules (DOMAIN.md §1.3, §1.4); each save is audited."""
@@ -100,10 +92,31 @@ class EligibilityPolicyAdmin(admin.ModelAdmin):
     autocomplete_fields = ["region"]
     readonly_fields = ["created_by"]
 
+    # Bureau admins maintain their regions' policies on the staff page
+    # (/staff/applicants/eligibility-policies/, scoped and validated by the service);
+    # here they only see those of their regions. Only a superuser writes in the admin.
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        prefixes = region_prefixes_for_user(user=request.user)
+        if not prefixes:
+            return queryset.none()
+        return queryset.filter(region_scope_q(prefixes))
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
     def save_model(self, request, obj, form, change):
         before = None
         if change:
-            before = snapshot(EligibilityPolicy.objects.get(pk=obj.pk), POLICY_FIELDS)
+            before = eligibility_policy_snapshot(EligibilityPolicy.objects.get(pk=obj.pk))
         else:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
@@ -112,7 +125,7 @@ class EligibilityPolicyAdmin(admin.ModelAdmin):
             action="eligibility_policy.changed" if change else "eligibility_policy.created",
             obj=obj,
             before=before,
-            after=snapshot(obj, POLICY_FIELDS),
+            after=eligibility_policy_snapshot(obj),
         )
 
     def delete_model(self, request, obj):
@@ -120,7 +133,7 @@ class EligibilityPolicyAdmin(admin.ModelAdmin):
             actor=request.user,
             action="eligibility_policy.deleted",
             obj=obj,
-            before=snapshot(obj, POLICY_FIELDS),
+            before=eligibility_policy_snapshot(obj),
         )
         super().delete_model(request, obj)
 

@@ -1,7 +1,7 @@
 """HTML routes of the applicants app: her area (/me/), applying, the employer's
 applications and employments, and the bureau's applicant pages."""
 
-from .views import employer, me, searches, staff
+from .views import employer, me, searches, staff, staff_policies
 
 app_name = "applicants"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     *searches.urlpatterns,
     *employer.urlpatterns,
     *staff.urlpatterns,
+    *staff_policies.urlpatterns,
 ]

@@ -214,3 +214,80 @@ class RateRowForm(forms.ModelForm):
         return {
             name: self.cleaned_data[name] for name in RATE_EDITABLE_FIELDS if name in self.fields
         }
+
+
+class PolicyWhatIfForm(forms.Form):
+    """A draft change of a policy tried against one decided month (nothing is saved)."""
+
+    month = forms.ChoiceField(
+        label=_("试算月份"),
+        help_text=_("只能选择已经判定过的月份。"),
+        error_messages={"invalid_choice": _("请选择已经判定过的月份。")},
+    )
+    rate_amount = forms.DecimalField(
+        label=_("新的每月补贴金额（元）"),
+        required=False,
+        max_digits=12,
+        decimal_places=2,
+        help_text=_("按新金额每人每月计发；留空为不调整金额。"),
+    )
+    rate_from = forms.DateField(
+        label=_("新金额的生效日期"),
+        required=False,
+        widget=_DATE,
+        help_text=_(
+            "留空为所选月份的1日。正在执行的标准在这一天的前一天结束，之后的标准保持不变。"
+        ),
+    )
+    max_months = forms.IntegerField(
+        label=_("新的每人最长享受月数"),
+        required=False,
+        help_text=_("同一人员跨单位累计计算；留空为不调整。"),
+    )
+    max_months_unlimited = forms.BooleanField(label=_("改为不限享受月数"), required=False)
+    child_age_limit = forms.IntegerField(
+        label=_("新的子女年龄上限（周岁）"),
+        required=False,
+        help_text=_("1到18周岁；留空为不调整。"),
+    )
+    child_age_inclusive = forms.BooleanField(
+        label=_("含上限年龄（如“12周岁以下”含12周岁，满13周岁前均符合）"),
+        required=False,
+        initial=True,
+    )
+
+    def __init__(self, *args: Any, months: list, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["month"].choices = [
+            (f"{m:%Y-%m}", _("%(y)s年%(m)s月") % {"y": m.year, "m": m.month}) for m in months
+        ]
+        self.fields["rate_amount"].widget.attrs["inputmode"] = "decimal"
+
+    def month_value(self) -> Any:
+        """The chosen month as its 1st day, a datetime.date (call after is_valid())."""
+        import datetime
+
+        year, month = self.cleaned_data["month"].split("-")
+        return datetime.date(int(year), int(month), 1)
+
+    def draft_kwargs(self) -> dict[str, Any]:
+        """The fields of subsidies.services.whatif.PolicyDraft (call after is_valid())."""
+        data = self.cleaned_data
+        return {
+            "rate_amount": data["rate_amount"],
+            "rate_from": data["rate_from"],
+            "max_months": data["max_months"],
+            "max_months_unlimited": data["max_months_unlimited"],
+            "child_age_limit": data["child_age_limit"],
+            "child_age_inclusive": data["child_age_inclusive"],
+        }
+
+
+class ScenarioUploadForm(forms.Form):
+    """A scenario file (YAML) to run against the real engine, rolled back."""
+
+    file = forms.FileField(
+        label=_("情景文件"),
+        help_text=_("YAML 格式（.yaml 或 .yml，UTF-8 编码），不超过 200 KB。"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".yaml,.yml"}),
+    )

@@ -31,7 +31,7 @@ from django.db.models.functions import Coalesce
 from mamagang.accounts.selectors import region_prefixes_for_user
 from mamagang.core.models import AuditEvent
 from mamagang.regions.models import Region
-from mamagang.regions.selectors import region_code_prefix
+from mamagang.regions.selectors import region_code_prefix, region_scope_q, region_view_q
 
 from .models import BaseAward, ClaimLine, DecisionRecord, RateRow, SubsidyPolicy, SubsidyType
 
@@ -44,29 +44,6 @@ POLICY_OBJECT_TYPE = SubsidyPolicy._meta.label_lower
 RATE_OBJECT_TYPE = RateRow._meta.label_lower
 # The history shows at most this many events (newest first).
 HISTORY_LIMIT = 200
-
-
-def _prefix_q(prefixes: list[str], field: str = "region__code") -> Q:
-    """Return a Q matching policies whose region code starts with any of `prefixes`."""
-    if "" in prefixes:
-        return Q()
-    return reduce(or_, (Q(**{f"{field}__startswith": p}) for p in prefixes))
-
-
-def _ancestor_codes(prefixes: list[str]) -> set[str]:
-    """
-    Return the codes of the province and city above each scope prefix.
-
-    GB/T 2260 codes nest by digits: district 440306 lies in city 440300 and
-    province 440000; a city prefix 4403 lies in province 440000.
-    """
-    codes: set[str] = set()
-    for prefix in prefixes:
-        if len(prefix) >= 4:
-            codes.add(prefix[:2] + "0000")
-        if len(prefix) >= 6:
-            codes.add(prefix[:4] + "00")
-    return codes
 
 
 def subsidy_policy_view_q(*, user: User | AnonymousUser, field: str = "region") -> Q | None:
@@ -84,9 +61,7 @@ def subsidy_policy_view_q(*, user: User | AnonymousUser, field: str = "region") 
         return None
     if "" in prefixes:
         return Q()
-    return _prefix_q(prefixes, f"{field}__code") | Q(
-        **{f"{field}__code__in": sorted(_ancestor_codes(prefixes))}
-    )
+    return region_view_q(prefixes, f"{field}__code")
 
 
 def subsidy_policy_list_for_staff(
@@ -172,7 +147,7 @@ def subsidy_policy_get_for_editor(*, user: User | AnonymousUser, pk: int) -> Sub
     if not prefixes:
         raise SubsidyPolicy.DoesNotExist
     return (
-        SubsidyPolicy.objects.filter(_prefix_q(prefixes))
+        SubsidyPolicy.objects.filter(region_scope_q(prefixes))
         .select_related("region", "region__parent", "subsidy_type")
         .get(pk=pk)
     )

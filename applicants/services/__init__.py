@@ -14,6 +14,7 @@ from .applications import (
     application_withdraw,
     job_accepts_applications,
 )
+from .eligibility_policies import eligibility_policy_create, eligibility_policy_update
 from .employments import employment_create, employment_end, employment_register_offline
 from .profile import (
     CONSENT_TEXT_VERSION,
@@ -59,6 +60,8 @@ __all__ = [
     "child_verify",
     "consent_give",
     "consent_withdraw",
+    "eligibility_policy_create",
+    "eligibility_policy_update",
     "employment_create",
     "employment_end",
     "employment_register_offline",

@@ -25,7 +25,11 @@ _REGISTRY_STAFF = [
 ]
 
 _JOBS_STAFF = ["jobs.moderate_job", "jobs.view_job"]
-_APPLICANTS_STAFF = ["applicants.unmask_applicant", "applicants.verify_child"]
+_APPLICANTS_STAFF = [
+    "applicants.unmask_applicant",
+    "applicants.verify_child",
+    "applicants.view_eligibilitypolicy",
+]
 _SUBSIDIES_STAFF = [
     "subsidies.review_claimline",
     "subsidies.import_contributions",
@@ -62,6 +66,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "subsidies.add_raterow",
         "subsidies.change_raterow",
         "subsidies.view_raterow",
+        # Eligibility policies, on the staff pages (the admin shows them read-only).
+        "applicants.add_eligibilitypolicy",
+        "applicants.change_eligibilitypolicy",
         "employers.change_registryschedule",
         "jobs.change_jobregionsetting",
         "jobs.change_minimumwage",

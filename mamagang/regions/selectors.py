@@ -42,6 +42,43 @@ def region_list_within(*, prefixes: list[str]) -> QuerySet[Region]:
     return Region.objects.filter(reduce(or_, (Q(code__startswith=p) for p in set(prefixes))))
 
 
+def region_scope_q(prefixes: list[str], field: str = "region__code") -> Q:
+    """
+    Return a Q matching rows whose region code (`field`) starts with any of
+    `prefixes` (a user's scope prefixes; "" matches everything).
+    """
+    if "" in prefixes:
+        return Q()
+    return reduce(or_, (Q(**{f"{field}__startswith": p}) for p in prefixes))
+
+
+def region_ancestor_codes(prefixes: list[str]) -> set[str]:
+    """
+    Return the codes of the province and city above each scope prefix
+    (GB/T 2260 codes nest by digits: district 440306 lies in city 440300
+    and province 440000; a city prefix 4403 lies in province 440000).
+    """
+    codes: set[str] = set()
+    for prefix in prefixes:
+        if len(prefix) >= 4:
+            codes.add(prefix[:2] + "0000")
+        if len(prefix) >= 6:
+            codes.add(prefix[:4] + "00")
+    return codes
+
+
+def region_view_q(prefixes: list[str], field: str = "region__code") -> Q:
+    """
+    Return a Q matching rows of a user's regions and of the regions above them
+    (a district's staff must see the city's and province's policies that apply).
+    """
+    if "" in prefixes:
+        return Q()
+    return region_scope_q(prefixes, field) | Q(
+        **{f"{field}__in": sorted(region_ancestor_codes(prefixes))}
+    )
+
+
 def region_is_county_level(region: Region) -> bool:
     """
     Return True if `region` is a county-level unit: a district or county, or

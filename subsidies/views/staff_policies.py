@@ -8,7 +8,9 @@ Scope: a user views the policies of her regions and, read-only, those of the
 regions above them (the city policy that applies to her district); she
 edits only policies whose region lies in her regions. Anything else is a
 404, the same as a policy that does not exist. Every write goes through
-subsidies.services.policies; nothing here re-decides claim lines.
+subsidies.services.policies; nothing here re-decides claim lines. The
+what-if page (subsidies.services.whatif) tries a draft change or a scenario
+file with the real engine and keeps nothing.
 """
 
 from __future__ import annotations
@@ -34,8 +36,17 @@ from mamagang.core.exceptions import DomainError
 from mamagang.core.models import AuditEvent
 from mamagang.regions.models import Region
 
-from ..forms_policies import PolicyCreateForm, PolicyFilterForm, PolicyForm, RateRowForm
-from ..models import RateRow, SubsidyPolicy, SubsidyType
+from ..forms_policies import (
+    PolicyCreateForm,
+    PolicyFilterForm,
+    PolicyForm,
+    PolicyWhatIfForm,
+    RateRowForm,
+    ScenarioUploadForm,
+)
+from ..models import ClaimLine, RateRow, SubsidyPolicy, SubsidyType
+from ..money import amount_text
+from ..reasons import reason_labels
 from ..selectors_policies import (
     HISTORY_LIMIT,
     rate_row_get_for_editor,
@@ -55,6 +66,15 @@ from ..services.policies import (
     subsidy_policy_create,
     subsidy_policy_update,
     uses_recognition_year,
+)
+from ..services.whatif import (
+    MAX_SCENARIO_BYTES,
+    LineState,
+    PolicyDraft,
+    WhatIfResult,
+    policy_whatif,
+    scenario_try,
+    whatif_months,
 )
 from .employer import day_label, rate_summary, yuan
 
@@ -586,6 +606,165 @@ class StaffRateEditView(_RateFormView):
         )
 
 
+# ---------------------------------------------------------------------------
+# Trying a change (issue 13): nothing on these pages is saved.
+
+# Which what-if form field a service's DomainError belongs to (None: the whole form).
+WHATIF_ERROR_FIELDS = {
+    "whatif_amount": "rate_amount",
+    "whatif_rate_from": "rate_from",
+    "whatif_max_months": "max_months",
+    "whatif_child_age": "child_age_limit",
+    "whatif_no_lines": "month",
+    "whatif_month_not_decided": "month",
+}
+
+
+def signed_yuan(amount: Decimal) -> str:
+    """A difference as "+100.00 元", "-50.00 元" or "0.00 元"."""
+    sign = "+" if amount > 0 else ""
+    return gettext("%(amount)s 元") % {"amount": sign + amount_text(amount)}
+
+
+def _state_view(state: LineState) -> dict[str, Any]:
+    return {
+        "decision": state.decision,
+        "decision_label": ClaimLine.Decision(state.decision).label,
+        "amount": yuan(state.amount),
+        "reasons": reason_labels(state.reasons),
+    }
+
+
+def draft_texts(result: WhatIfResult) -> list[str]:
+    """The draft in words, one line per change."""
+    draft, texts = result.draft, []
+    if draft.rate_amount is not None:
+        text = gettext("%(from)s起每人每月 %(amount)s") % {
+            "from": day_label(draft.rate_from or result.month),
+            "amount": yuan(draft.rate_amount),
+        }
+        if result.ended_rate:
+            text += gettext("（%(row)s到前一天为止）") % {"row": result.ended_rate}
+        texts.append(text)
+    if draft.max_months_unlimited:
+        texts.append(gettext("每人最长享受月数：不限"))
+    elif draft.max_months is not None:
+        texts.append(gettext("每人最长享受 %(n)s 个月") % {"n": draft.max_months})
+    if draft.child_age_limit is not None:
+        reading = gettext("含上限年龄") if draft.child_age_inclusive else gettext("不含上限年龄")
+        texts.append(
+            gettext("子女年龄上限 %(n)s 周岁（%(reading)s）")
+            % {"n": draft.child_age_limit, "reading": reading}
+        )
+    return texts
+
+
+def whatif_view(result: WhatIfResult) -> dict[str, Any]:
+    """What the result part of the page shows (no queries)."""
+    return {
+        "result": result,
+        "month_label": gettext("%(y)s年%(m)s月")
+        % {"y": result.month.year, "m": result.month.month},
+        "day_label": day_label(result.reference_day),
+        "draft_texts": draft_texts(result),
+        "total_before": yuan(result.total_before),
+        "total_after": yuan(result.total_after),
+        "difference": signed_yuan(result.difference),
+        "changes": [
+            {
+                "change": change,
+                "before": _state_view(change.before),
+                "after": _state_view(change.after),
+                "difference": signed_yuan(change.difference),
+            }
+            for change in result.changes
+        ],
+    }
+
+
+class _PolicyWhatIfBase(PermissionRequiredMixin, TemplateView):
+    """The what-if page of a policy the user may edit (the edit pages' rule: else 403/404)."""
+
+    permission_required = CHANGE
+    template_name = "subsidies/staff/policy_whatif.html"
+    policy: SubsidyPolicy
+
+    def dispatch(self, request, *args, **kwargs):
+        if not self.has_permission():
+            return self.handle_no_permission()
+        try:
+            self.policy = subsidy_policy_get_for_editor(user=request.user, pk=kwargs["pk"])
+        except SubsidyPolicy.DoesNotExist:
+            raise Http404 from None
+        self.months = whatif_months(policy=self.policy)
+        return super().dispatch(request, *args, **kwargs)
+
+    def whatif_form(self, data: Any = None) -> PolicyWhatIfForm:
+        return PolicyWhatIfForm(data, months=self.months, prefix="whatif")
+
+    def scenario_form(self, data: Any = None, files: Any = None) -> ScenarioUploadForm:
+        return ScenarioUploadForm(data, files, prefix="scenario")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        kwargs.setdefault("whatif_form", self.whatif_form())
+        kwargs.setdefault("scenario_form", self.scenario_form())
+        return super().get_context_data(
+            policy=self.policy,
+            region_text=region_label(self.policy.region),
+            has_months=bool(self.months),
+            max_scenario_kb=MAX_SCENARIO_BYTES // 1024,
+            **kwargs,
+        )
+
+
+class StaffPolicyWhatIfView(_PolicyWhatIfBase):
+    """GET: the forms; POST: a draft change tried against a decided month."""
+
+    def post(self, request, *args, **kwargs) -> HttpResponse:
+        form = self.whatif_form(request.POST)
+        context: dict[str, Any] = {"whatif_form": form}
+        if form.is_valid():
+            try:
+                result = policy_whatif(
+                    policy=self.policy,
+                    month=form.month_value(),
+                    by=request.user,
+                    draft=PolicyDraft(**form.draft_kwargs()),
+                )
+            except DomainError as exc:
+                field = WHATIF_ERROR_FIELDS.get(exc.code)
+                form.add_error(field if field in form.fields else None, exc.message)
+            else:
+                context["whatif"] = whatif_view(result)
+        return self.render_to_response(self.get_context_data(**context))
+
+
+class StaffPolicyScenarioView(_PolicyWhatIfBase):
+    """POST: an uploaded scenario file run against the real engine (rolled back)."""
+
+    def get(self, request, *args, **kwargs) -> HttpResponse:
+        return redirect("subsidies:staff-policy-whatif", pk=self.policy.pk)
+
+    def post(self, request, *args, **kwargs) -> HttpResponse:
+        form = self.scenario_form(request.POST, request.FILES)
+        context: dict[str, Any] = {"scenario_form": form}
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            # One byte past the cap is enough for the service to refuse a large file.
+            data = upload.read(MAX_SCENARIO_BYTES + 1)
+            try:
+                result = scenario_try(data=data, file_name=upload.name, by=request.user)
+            except DomainError as exc:
+                form.add_error("file", exc.message)
+            else:
+                context["scenario"] = {
+                    "result": result,
+                    "passed": sum(o.passed for o in result.outcomes),
+                    "failed": sum(not o.passed for o in result.outcomes),
+                }
+        return self.render_to_response(self.get_context_data(**context))
+
+
 urlpatterns = [
     path("staff/subsidies/policies/", StaffPolicyListView.as_view(), name="staff-policy-list"),
     path(
@@ -607,6 +786,16 @@ urlpatterns = [
         "staff/subsidies/policies/<int:pk>/rates/new/",
         StaffRateCreateView.as_view(),
         name="staff-rate-create",
+    ),
+    path(
+        "staff/subsidies/policies/<int:pk>/whatif/",
+        StaffPolicyWhatIfView.as_view(),
+        name="staff-policy-whatif",
+    ),
+    path(
+        "staff/subsidies/policies/<int:pk>/scenario/",
+        StaffPolicyScenarioView.as_view(),
+        name="staff-policy-scenario",
     ),
     path(
         "staff/subsidies/rates/<int:pk>/edit/",
