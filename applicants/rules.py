@@ -90,6 +90,8 @@ class Rule:
     fails: str = ""
     # Where on her own pages she can act on it: (URL name, link text).
     link: tuple[str, Promise] | None = None
+    # The next step told to an employer about its employee, where it differs.
+    employer_step: Promise | str | None = None
 
     @cached_property
     def tree(self) -> ast.expr:
@@ -156,6 +158,7 @@ RULES: tuple[Rule, ...] = (
         "person",
         "not admitted",
         ("applicants:me-personal", _("核对人员类别")),
+        _("请该员工在个人资料中核对人员类别；如有疑问，可咨询其居住地区人社局。"),
     ),
     Rule(
         Reason.NO_QUALIFYING_CHILD,
@@ -165,6 +168,7 @@ RULES: tuple[Rule, ...] = (
         "person",
         "needs_child and not qualifying and not evidence_withdrawn",
         ("applicants:me-children", _("登记子女")),
+        _("请该员工在个人资料中登记子女的出生年月。"),
     ),
     Rule(
         Reason.EVIDENCE_WITHDRAWN,
@@ -174,6 +178,7 @@ RULES: tuple[Rule, ...] = (
         "person",
         "needs_child and not qualifying and evidence_withdrawn",
         ("applicants:me-children", _("子女信息")),
+        _("经办人员将人工核实；如需继续享受，请该员工重新授权并补充子女信息。"),
     ),
     Rule(
         Reason.CHILD_NOT_VERIFIED,
@@ -186,6 +191,7 @@ RULES: tuple[Rule, ...] = (
         "person",
         "needs_child and qualifying and require_verified and not qualifying_verified",
         ("applicants:me-children", _("查看登记的子女")),
+        _("请提醒该员工带上证明材料原件到居住地区人社局或街道服务窗口核验，核验后将重新判定。"),
     ),
     Rule(
         Reason.NO_CARE_DUTY,
@@ -195,6 +201,7 @@ RULES: tuple[Rule, ...] = (
         "person",
         "not needs_child and not has_care_duty",
         ("applicants:me-personal", _("填写照护责任")),
+        _("请该员工在个人资料中登记与人员类别相符的照护责任。"),
     ),
     Rule(
         Reason.NO_CONTRIBUTION_RECORD,
@@ -255,6 +262,21 @@ def reason_next_step(code: str) -> str:
 
 def reason_labels(codes) -> list[str]:
     return [reason_label(code) for code in codes]
+
+
+def reason_explanations(codes, *, employer: bool = False) -> list[dict[str, str]]:
+    """
+    Each code with what it means and what can be done next, for the person herself
+    or (`employer`) for the employer claiming for her.
+    """
+    explained = []
+    for code in codes:
+        rule = RULES_BY_REASON.get(code)
+        step = ""
+        if rule is not None:
+            step = rule.employer_step if employer and rule.employer_step else rule.next_step
+        explained.append({"code": code, "label": reason_label(code), "next_step": str(step)})
+    return explained
 
 
 # ---------------------------------------------------------------------------

@@ -101,7 +101,7 @@ class EmployerClaimListApi(ListAPIView):
         claim = claim_get_for_member(user=request.user, pk=claim.pk)
         # The same claim again changes nothing: the earlier claim, 200 instead of 201.
         return Response(
-            ClaimDetailSerializer(claim).data,
+            ClaimDetailSerializer(claim, context={"employer": True}).data,
             status=status.HTTP_200_OK if unchanged else status.HTTP_201_CREATED,
         )
 
@@ -117,7 +117,7 @@ class EmployerClaimDetailApi(APIView):
             claim = claim_get_for_member(user=request.user, pk=claim_id)
         except Claim.DoesNotExist:
             raise Http404 from None
-        return Response(ClaimDetailSerializer(claim).data)
+        return Response(ClaimDetailSerializer(claim, context={"employer": True}).data)
 
 
 class MyClaimListApi(ListAPIView):

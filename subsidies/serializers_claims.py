@@ -19,7 +19,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .models import Claim, ClaimLine
-from .reasons import LABELS
+from .reasons import reason_explanations
 from .selectors_claims import claim_counts
 
 Decision = ClaimLine.Decision
@@ -54,6 +54,7 @@ class MonthField(serializers.CharField):
 class ClaimReasonSerializer(serializers.Serializer):
     code = serializers.CharField()
     label = serializers.CharField()
+    next_step = serializers.CharField(help_text="What the claimant can do next; may be empty.")
 
     class Meta:
         ref_name = "SubsidyClaimReason"
@@ -107,7 +108,8 @@ class ClaimLineSerializer(serializers.Serializer):
 
     @extend_schema_field(ClaimReasonSerializer(many=True))
     def get_reasons(self, line: ClaimLine) -> list[dict[str, str]]:
-        return [{"code": code, "label": str(LABELS.get(code, code))} for code in line.reasons]
+        # The employer's endpoints pass employer=True: the step is told about its employee.
+        return reason_explanations(line.reasons, employer=self.context.get("employer", False))
 
 
 class ClaimDecisionCountsSerializer(serializers.Serializer):

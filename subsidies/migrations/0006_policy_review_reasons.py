@@ -7,15 +7,42 @@ import subsidies.models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('subsidies', '0005_base_roles'),
+        ("subsidies", "0005_base_roles"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='subsidypolicy',
-            name='review_reasons',
-            field=django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('employer_not_listed', '判定日用人单位不在妈妈岗名录内'), ('not_employed', '判定日没有在该单位的有效就业登记'), ('not_declared', '就业登记未申明为妈妈岗'), ('no_labour_contract', '未签订劳动合同或合同期限不足'), ('not_working_age', '判定日不在法定劳动年龄内（未满16周岁或已到法定退休年龄）'), ('category_not_admitted', '所在地区的政策暂不包括该人员类别'), ('no_qualifying_child', '判定日没有符合年龄条件的子女'), ('evidence_withdrawn', '本人已撤回子女信息的授权，需人工核实'), ('child_not_verified', '子女证明材料尚未经人社部门核验'), ('no_care_duty', '未登记与人员类别相应的照护责任'), ('no_contribution_record', '没有当月社会保险缴费记录'), ('entitlement_exhausted', '已达到最长享受月数'), ('outside_claim_window', '超过申领期限'), ('no_rate_in_force', '该月没有有效的补贴标准')], max_length=32), blank=True, default=subsidies.models.default_review_reasons, help_text='出现这些原因（且没有其他原因）时，明细转人工复核，而不是直接判为不符合。', size=None, verbose_name='转人工复核的原因'),
+            model_name="subsidypolicy",
+            name="review_reasons",
+            field=django.contrib.postgres.fields.ArrayField(
+                base_field=models.CharField(
+                    choices=[
+                        ("employer_not_listed", "判定日用人单位不在妈妈岗名录内"),
+                        ("not_employed", "判定日没有在该单位的有效就业登记"),
+                        ("not_declared", "就业登记未申明为妈妈岗"),
+                        ("no_labour_contract", "未签订劳动合同或合同期限不足"),
+                        (
+                            "not_working_age",
+                            "判定日不在法定劳动年龄内（未满16周岁或已到法定退休年龄）",
+                        ),
+                        ("category_not_admitted", "所在地区的政策暂不包括该人员类别"),
+                        ("no_qualifying_child", "判定日没有符合年龄条件的子女"),
+                        ("evidence_withdrawn", "本人已撤回子女信息的授权，需人工核实"),
+                        ("child_not_verified", "子女证明材料尚未经人社部门核验"),
+                        ("no_care_duty", "未登记与人员类别相应的照护责任"),
+                        ("no_contribution_record", "没有当月社会保险缴费记录"),
+                        ("entitlement_exhausted", "已达到最长享受月数"),
+                        ("outside_claim_window", "超过申领期限"),
+                        ("no_rate_in_force", "该月没有有效的补贴标准"),
+                    ],
+                    max_length=32,
+                ),
+                blank=True,
+                default=subsidies.models.default_review_reasons,
+                help_text="出现这些原因（且没有其他原因）时，明细转人工复核，而不是直接判为不符合。",
+                size=None,
+                verbose_name="转人工复核的原因",
+            ),
         ),
     ]

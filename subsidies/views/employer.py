@@ -36,7 +36,7 @@ from mamagang.core.exceptions import DomainError
 from ..engine import window_end
 from ..forms_claims import ClaimMonthsForm, EmployerClaimForm, month_label, recent_months
 from ..models import Claim, ClaimLine, DecisionRecord, RateRow, SubsidyPolicy, SubsidyType
-from ..reasons import Reason, reason_labels
+from ..reasons import Reason, reason_explanations
 from ..selectors_claims import (
     claim_counts,
     claim_get_for_employer,
@@ -132,11 +132,12 @@ def month_notes(policies: list[SubsidyPolicy], today: datetime.date) -> dict[dat
     return notes
 
 
-def line_row(line: ClaimLine) -> dict[str, Any]:
+def line_row(line: ClaimLine, *, employer: bool = False) -> dict[str, Any]:
+    """A line for the claimant's pages: its reasons with what to do next (for `employer`)."""
     return {
         "line": line,
         "month": month_label(line.month),
-        "reasons": reason_labels(line.reasons),
+        "reasons": reason_explanations(line.reasons, employer=employer),
         "amount": yuan(line.amount),
     }
 
@@ -379,7 +380,7 @@ class EmployerClaimDetailView(EmployerPrivateMixin, TemplateView):
             claim=claim,
             summary=claim_row(claim),
             page_obj=page,
-            rows=[line_row(line) for line in page.object_list],
+            rows=[line_row(line, employer=True) for line in page.object_list],
             **kwargs,
         )
 
@@ -398,7 +399,7 @@ class EmployerClaimLineView(EmployerPrivateMixin, TemplateView):
         decided = record is not None and "reference_day" in (record.inputs or {})
         return super().get_context_data(
             line=line,
-            row=line_row(line),
+            row=line_row(line, employer=True),
             record=record,
             facts=decision_facts(line, record) if decided else [],
             **kwargs,

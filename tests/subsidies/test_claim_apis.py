@@ -153,9 +153,11 @@ def test_employer_claim_detail_gives_reasons_with_labels(member_api, employer, m
     [line] = response.json()["lines"]
     assert line["decision"] == "ineligible"
     assert line["amount"] is None
-    assert {"code": "employer_not_listed", "label": "判定日用人单位不在妈妈岗名录内"} in line[
-        "reasons"
-    ]
+    assert {
+        "code": "employer_not_listed",
+        "label": "判定日用人单位不在妈妈岗名录内",
+        "next_step": "请用人单位先申请进入妈妈岗名录；名录审核通过后可再次申报。",
+    } in line["reasons"]
 
 
 def test_duplicate_across_employers_gives_refusal_reason(member_api, employer, employed, other):
@@ -170,7 +172,11 @@ def test_duplicate_across_employers_gives_refusal_reason(member_api, employer, e
     [line] = response.json()["lines"]
     assert (line["decision"], line["status"]) == ("ineligible", "rejected")
     assert line["reasons"] == [
-        {"code": "duplicate_person_month", "label": "该人员当月的同类补贴已由其他申报提出"}
+        {
+            "code": "duplicate_person_month",
+            "label": "该人员当月的同类补贴已由其他申报提出",
+            "next_step": "如有疑问，请联系辖区人社部门核实。",
+        }
     ]
     assert "不予受理" in line["status_reason"]
     assert ClaimLine.objects.exclude(status=ClaimLine.Status.REJECTED).count() == 1
@@ -390,3 +396,20 @@ def test_me_claim_list_query_count(her_api, mother, flexible_policy, django_asse
 
     with django_assert_num_queries(4):
         assert len(her_api.get(ME_URL).json()["results"]) == 6
+
+
+def test_an_employer_is_told_what_its_employee_can_do_about_her_reason(
+    member_api, member, employer, employed
+):
+    # given her child's papers not yet verified
+    from applicants.models import Child
+
+    Child.objects.filter(applicant__employments__employer=employer).update(
+        verified_at=None, verified_by=None
+    )
+    claim = _claim(employer, member)
+
+    # when the employer reads the claim, then the step is about its employee, not "you"
+    [line] = member_api.get(_detail_url(claim)).json()["lines"]
+    [reason] = [r for r in line["reasons"] if r["code"] == "child_not_verified"]
+    assert reason["next_step"].startswith("请提醒该员工")
