@@ -66,6 +66,11 @@ DEFAULT_REVIEW_REASONS = (Reason.CHILD_NOT_VERIFIED, Reason.NO_CONTRIBUTION_RECO
 # Whatever the policy says: a withdrawn consent is never evidence of ineligibility
 # (PIPL Art. 15, DOMAIN.md §7), so such a line always waits for a person.
 ALWAYS_REVIEW_REASONS = frozenset({Reason.EVIDENCE_WITHDRAWN})
+# The reasons about her children: a line decided without any of them before she
+# withdrew her children's records keeps that conclusion (subsidies.engine).
+CHILD_REASONS = frozenset(
+    {Reason.NO_QUALIFYING_CHILD, Reason.CHILD_NOT_VERIFIED, Reason.EVIDENCE_WITHDRAWN}
+)
 
 
 def child_cutoff_years(limit_years: int, inclusive: bool) -> int:

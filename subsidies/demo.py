@@ -26,7 +26,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from applicants.models import Employment
+from applicants.models import Applicant, Consent, Employment
+from applicants.services import consent_withdraw
 from employers.models import Employer, ListingPeriod
 from jobs.demo import _employers as demo_employers
 from mamagang.accounts.models import User
@@ -36,7 +37,16 @@ from mamagang.regions.models import Region
 from .engine import add_months
 from .management.commands.subsidies_policies_load import LoadResult, policies_load
 from .models import Claim, ClaimLine, EligibilityRun, EmploymentBase, SubsidyPolicy
-from .services import claim_submit_for_employer, line_approve, run_start
+from .services import (
+    batch_approve,
+    batch_create,
+    batch_export,
+    batch_mark_paid,
+    claim_submit_for_employer,
+    line_approve,
+    recoveries_propose,
+    run_start,
+)
 from .services.bases import base_award_propose, base_recognise
 from .services.contributions import COLUMNS, contributions_import
 
@@ -151,6 +161,7 @@ def _demo_subsidies_load() -> str:
     # The beat task does this on the 1st; run here so the staff's run list has one.
     run = run_start(policy=policy, month=last, kind=EligibilityRun.Kind.MONTHLY)
     approved = _approve_one(lines, chen)
+    payment = _demo_payment_and_withdrawal(lines, employer, chen, today)
     decisions = ", ".join(
         f"{_month_label(line.month)} {line.subsidy_type.name} {line.get_decision_display()}"
         for line in lines
@@ -160,7 +171,8 @@ def _demo_subsidies_load() -> str:
         f"({_month_label(missing)} missing: its late file is "
         f"{LATE_FILE_DIR}/contributions-{missing:%Y-%m}.csv, to import by hand); "
         f"a claim of {len(lines)} lines ({decisions}); "
-        f"a run of {_month_label(run.month)}; {approved} line approved by 陈思远; {bases}."
+        f"a run of {_month_label(run.month)}; {approved} line approved by 陈思远; {payment}; "
+        f"{bases}."
     )
 
 
@@ -260,6 +272,53 @@ def _contribution_file(
             row = {**values, "id_number": id_number, "month": f"{month:%Y-%m}"}
             writer.writerow([row.get(column.key, "") for column in COLUMNS])
     return buffer.getvalue().encode("utf-8")
+
+
+def _demo_payment_and_withdrawal(
+    lines: list[ClaimLine], employer: Employer, chen: User, today: datetime.date
+) -> str:
+    """
+    One more eligible line approved by 陈思远, put in a batch whose public notice is
+    over, approved by 赵丽华, exported and paid. Then the employee withdraws the consent
+    for her children's records: a privacy action, so the nightly recovery check
+    proposes no recovery of her paid month (issue 13).
+    """
+    admin = User.objects.filter(phone=CITY_ADMIN).first()
+    approved = {line.pk for line in lines if line.status == ClaimLine.Status.APPROVED}
+    line = next(
+        (
+            line
+            for line in lines
+            if line.decision == ClaimLine.Decision.ELIGIBLE
+            and line.pk not in approved
+            and (
+                line.policy.second_approval_above is None
+                or line.amount <= line.policy.second_approval_above
+            )
+        ),
+        None,
+    )
+    if admin is None or line is None:
+        return "no payment batch"
+    line_approve(line=line, by=chen, note="已核对就业登记、名录和缴费记录，同意。")
+    days = max(line.policy.publicity_days, 1)
+    batch = batch_create(
+        region=employer.district,
+        by=chen,
+        line_ids=[line.pk],
+        today=today - datetime.timedelta(days=days + 1),
+    )
+    batch_approve(batch=batch, by=admin, today=today)
+    batch_export(batch=batch, by=admin, fmt="csv")
+    batch_mark_paid(batch=batch, by=admin, paid_on=today)
+    mother = Applicant.objects.get(pk=line.applicant_id)
+    consent_withdraw(applicant=mother, kind=Consent.Kind.GUARDIAN_CHILDREN)
+    proposed = recoveries_propose(today=today)
+    return (
+        f"a paid batch ({line.amount} 元 for {mother.full_name}, "
+        f"{_month_label(line.month)}); she then withdrew consent for her children's records: "
+        f"{proposed} recoveries proposed"
+    )
 
 
 def _approve_one(lines: list[ClaimLine], reviewer: User) -> int:

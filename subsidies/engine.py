@@ -34,6 +34,7 @@ from applicants.rules import (
     ALWAYS_REVIEW_REASONS,
     CATEGORY_CARE_DUTIES,
     CHILD_CATEGORIES,
+    CHILD_REASONS,
     child_cutoff_years,
     reasons_sql,
 )
@@ -69,7 +70,9 @@ def window_end(policy: SubsidyPolicy, month: datetime.date) -> datetime.date:
 
 _DECIDE_SQL = """
 WITH l AS (
-    SELECT cl.id, cl.applicant_id, cl.employer_id, cl.claim_id
+    SELECT cl.id, cl.applicant_id, cl.employer_id, cl.claim_id,
+           cl.decision AS prev_decision, cl.decided_at AS prev_decided_at,
+           cl.reasons AS prev_reasons
       FROM subsidies_claimline cl
      WHERE cl.policy_id = %(policy)s
        AND cl.month = %(month)s
@@ -80,14 +83,6 @@ WITH l AS (
        AND NOT EXISTS (
            SELECT 1 FROM subsidies_paymentbatch b
             WHERE b.id = cl.batch_id AND b.status <> 'publicity'
-       )
-       -- A line decided before she withdrew her children's records keeps that decision:
-       -- its record's input snapshot is the evidence at the time (PIPL Art. 15).
-       AND NOT EXISTS (
-           SELECT 1 FROM applicants_applicant w
-            WHERE w.id = cl.applicant_id
-              AND cl.decision <> 'pending'
-              AND cl.decided_at <= w.evidence_withdrawn_at
        )
 ),
 f AS (
@@ -116,7 +111,9 @@ f AS (
                 WHERE m.category = a.category AND m.duty = ANY(a.care_duties)
            ) AS has_care_duty,
            a.evidence_withdrawn_at IS NOT NULL AS evidence_withdrawn,
-           ch.qualifying, ch.qualifying_verified,
+           ch.qualifying OR kept.child AS qualifying,
+           ch.qualifying_verified OR kept.child AS qualifying_verified,
+           kept.child AS child_facts_kept,
            emp.employed, emp.declared, emp.contract_ok,
            __LISTED__ AS listed,
            cr.contribution IS NOT NULL AS has_contribution,
@@ -149,6 +146,16 @@ f AS (
                  WHERE k.applicant_id = l.applicant_id
             ) k
       ) ch ON true
+      -- A line decided before she withdrew her children's records, with no child reason
+      -- then, keeps that conclusion about her children: its decision record's snapshot is
+      -- the evidence at the time, and a privacy action is not evidence (PIPL Art. 15).
+      -- Everything else about the line is decided again as usual.
+      CROSS JOIN LATERAL (
+          SELECT coalesce(a.evidence_withdrawn_at IS NOT NULL
+                          AND l.prev_decision <> 'pending'
+                          AND l.prev_decided_at <= a.evidence_withdrawn_at
+                          AND NOT l.prev_reasons && %(child_reasons)s::varchar[], false) AS child
+      ) kept
       LEFT JOIN LATERAL (
           SELECT jsonb_agg(jsonb_build_object(
                      'id', e.id, 'start', e.start_date, 'end', e.end_date,
@@ -217,6 +224,7 @@ d AS (
                'retirement_on', r.retirement_on,
                'category', r.category,
                'children', r.children,
+               'child_facts_kept', r.child_facts_kept,
                'eligibility_policy', %(eligibility_policy)s::jsonb,
                'listed', r.listed,
                'employment', r.employment,
@@ -336,6 +344,7 @@ def lines_decide(
         "duty_codes": [d for duties in CATEGORY_CARE_DUTIES.values() for d in sorted(duties)],
         "require_verified": eligibility.require_verified_evidence,
         "review_reasons": sorted({*policy.review_reasons, *ALWAYS_REVIEW_REASONS}),
+        "child_reasons": sorted(CHILD_REASONS),
         "eligibility_policy": _json(
             {
                 "id": eligibility.policy_id,

@@ -133,6 +133,19 @@ def test_demo_claim_lines_are_decided_reviewed_and_load_twice_unchanged(
     assert approved[0].approved_by.phone == "13800000003"
     assert approved[0].month == months[2]
 
+    # One line paid in a batch past its notice (made by 陈思远, approved by 赵丽华); its
+    # employee then withdrew her children's records: no recovery is proposed for it.
+    from subsidies.models import PaymentBatch, Recovery
+
+    batch = PaymentBatch.objects.get()
+    assert batch.status == PaymentBatch.Status.PAID
+    assert (batch.created_by.phone, batch.approved_by.phone) == ("13800000003", "13800000004")
+    [paid_line] = batch.lines.all()
+    assert paid_line.status == ClaimLine.Status.PAID
+    assert paid_line.applicant.evidence_withdrawn_at is not None
+    assert not paid_line.applicant.children.exists()
+    assert not Recovery.objects.exists()
+
     # A run of the last month, finished.
     run = EligibilityRun.objects.get()
     assert (run.month, run.status) == (last, EligibilityRun.Status.DONE)

@@ -391,11 +391,33 @@ def test_a_withdrawn_consent_keeps_decided_months_and_sends_later_ones_to_review
     consent_withdraw(applicant=mother, kind=Consent.Kind.GUARDIAN_CHILDREN)
     assert not Child.objects.filter(applicant=mother).exists()
 
-    # then October keeps its decision when decided again (the record's snapshot is the
-    # evidence at the time), and a month first decided afterwards waits for a person
+    # then October keeps its conclusion about the children when decided again (the first
+    # record's snapshot is the evidence at the time), and a month first decided
+    # afterwards waits for a person
     lines_decide(policy=policy, month=OCT)
     october.refresh_from_db()
     assert (october.decision, october.amount) == ("eligible", Decimal("300.00"))
-    assert DecisionRecord.objects.filter(line=october).count() == 1
+    first, latest = DecisionRecord.objects.filter(line=october).order_by("pk")
+    assert first.inputs["children"] == [[2019, 3, True]]
+    assert (latest.inputs["children"], latest.inputs["child_facts_kept"]) == ([], True)
     (september,) = _claim(world, months=[sep])
     assert (september.decision, september.reasons) == ("needs_review", ["evidence_withdrawn"])
+
+
+def test_a_line_waiting_for_a_file_before_a_withdrawal_still_becomes_eligible(world):
+    from applicants.models import Consent
+    from applicants.services import consent_withdraw
+
+    # given October waiting for its contribution file, then her consent withdrawn
+    policy = make_policy()
+    (october,) = _claim(world)
+    assert october.decision == "needs_review"
+    consent_withdraw(applicant=world["mother"], kind=Consent.Kind.GUARDIAN_CHILDREN)
+
+    # when the file arrives and the month is decided again
+    _contribute(world)
+    lines_decide(policy=policy, month=OCT)
+
+    # then the children's evidence as it was still counts: eligible
+    october.refresh_from_db()
+    assert (october.decision, october.reasons) == ("eligible", [])
