@@ -121,8 +121,11 @@ def run_chunk_process(*, chunk_id: int, now: datetime.datetime | None = None) ->
     """
     now = now or timezone.now()
     with transaction.atomic():
+        # Lock the chunk row only (`of`): its joined run, policy, region and type rows
+        # are held by other workers' foreign-key checks and registry publishes, and
+        # skip_locked would then find nothing and leave the chunk pending for good.
         chunk = (
-            RunChunk.objects.select_for_update(skip_locked=True)
+            RunChunk.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("run__policy__region", "run__policy__subsidy_type")
             .filter(pk=chunk_id)
             .first()

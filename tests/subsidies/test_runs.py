@@ -508,3 +508,51 @@ def test_the_monthly_task_decides_the_previous_month(
     assert run.month == engine.add_months(timezone.localdate().replace(day=1), -1)
     assert run.kind == EligibilityRun.Kind.MONTHLY
     assert run.lines_created == 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chunk_is_claimed_while_another_worker_holds_the_run_policy_and_region_rows(
+    auto_month, mocker
+):
+    # Issue 14, defect 1: the claim locked every joined row (run, policy, region, type),
+    # so another worker's foreign-key check of its decision records or a registry publish
+    # locking the region made `skip_locked` find nothing and the chunk stay pending.
+    import psycopg
+
+    mocker.patch("subsidies.services.runs._enqueue")  # no worker: the test is the worker
+    run = run_start(policy=auto_month, month=MONTH, kind=EligibilityRun.Kind.MONTHLY)
+    chunk = run.chunks.get()
+    settings = connection.settings_dict
+    other = psycopg.connect(
+        dbname=settings["NAME"],
+        user=settings["USER"],
+        password=settings["PASSWORD"] or None,
+        host=settings["HOST"] or None,
+        port=settings["PORT"] or None,
+    )
+    try:
+        # given other workers holding the rows the chunk's claim joins: foreign-key
+        # checks of their decision records and lines (run, policy), a registry publish
+        # (the region)
+        other.execute(
+            "SELECT 1 FROM subsidies_eligibilityrun WHERE id = %s FOR KEY SHARE", [run.pk]
+        )
+        other.execute(
+            "SELECT 1 FROM subsidies_subsidypolicy WHERE id = %s FOR KEY SHARE", [auto_month.pk]
+        )
+        other.execute(
+            "SELECT 1 FROM regions_region WHERE id = %s FOR UPDATE", [auto_month.region_id]
+        )
+
+        # when this worker takes the chunk, then it claims and decides it (waiting on
+        # none of those locks: a wait would fail after 10 s instead of hanging)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '10s'")
+        assert run_chunk_process(chunk_id=chunk.pk) is True
+    finally:
+        other.rollback()
+        other.close()
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = 0")
+    chunk.refresh_from_db()
+    assert chunk.status == RunChunk.Status.DONE
