@@ -22,7 +22,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.forms import BaseForm
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path
@@ -33,6 +32,7 @@ from django.views.generic import FormView, ListView, TemplateView
 
 from mamagang.accounts.selectors import user_may_act_on_region
 from mamagang.core.exceptions import DomainError
+from mamagang.core.forms import add_service_errors
 from mamagang.core.models import AuditEvent
 from mamagang.regions.models import Region
 
@@ -336,19 +336,6 @@ def history_entries(events: list[AuditEvent]) -> list[dict[str, Any]]:
     return entries
 
 
-def _add_service_errors(form: BaseForm, exc: ValidationError | DomainError) -> None:
-    """Put a service's error on the form: on its field if the form has one."""
-    if isinstance(exc, DomainError):
-        field = ERROR_FIELDS.get(exc.code)
-        form.add_error(field if field in form.fields else None, exc.message)
-        return
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
 # ---------------------------------------------------------------------------
 # Pages
 
@@ -447,7 +434,7 @@ class _SavedByService:
         try:
             self.save(form)
         except (ValidationError, DomainError) as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc, ERROR_FIELDS)
             return self.form_invalid(form)
         messages.success(self.request, str(self.success_message))
         return redirect("subsidies:staff-policy-detail", pk=self.policy.pk)
@@ -474,7 +461,7 @@ class StaffPolicyCreateView(PermissionRequiredMixin, FormView):
                 **form.service_kwargs(),
             )
         except (ValidationError, DomainError) as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc, ERROR_FIELDS)
             return self.form_invalid(form)
         messages.success(
             self.request, gettext("已新建补贴政策。请为它新增补贴标准（金额和有效期）。")
